@@ -1,0 +1,105 @@
+/**
+ * The AMP seam: the few calls the core needs, backed by an `AmpClient` built inside each lifecycle call
+ * (never captured: a client holds credentials and native handles, which must not be serialized).
+ */
+import {
+  AmpClient,
+  DeleteResourcePolicyCommand,
+  DescribeResourcePolicyCommand,
+  DescribeWorkspaceCommand,
+  PutResourcePolicyCommand,
+} from "@aws-sdk/client-amp";
+
+import { NotFoundError, isAwsError } from "./errors";
+
+/** Where and how to reach AMP. Anything left out comes from the standard AWS chain and env vars. */
+export interface AmpSettings {
+  /** AWS region; default `AWS_REGION` / the AWS config chain. */
+  region?: string;
+  /** Endpoint URL, e.g. a local emulator; default `AWS_ENDPOINT_URL_AMP` / `AWS_ENDPOINT_URL` / AWS. */
+  endpoint?: string;
+  /** A named profile of the shared AWS config files; default `AWS_PROFILE`. */
+  profile?: string;
+}
+
+/** A workspace's resource policy as the service describes it. */
+export interface LivePolicy {
+  policyDocument: string;
+  policyStatus: string;
+  revisionId: string;
+}
+
+/** The result of a write. */
+export interface PutResult {
+  policyStatus: string;
+  revisionId: string;
+}
+
+/** The calls the core makes. One attempt each: retries are the caller's, with its own deadline. */
+export interface AmpApi {
+  /**
+   * The workspace's policy.
+   *
+   * @throws NotFoundError when the workspace has no policy or does not exist.
+   */
+  findResourcePolicy(workspaceId: string): Promise<LivePolicy>;
+  /** `PutResourcePolicy`; `revisionId` undefined overwrites, `NO_POLICY` writes only where none exists. */
+  putResourcePolicy(request: {
+    workspaceId: string;
+    policyDocument: string;
+    clientToken: string;
+    revisionId?: string;
+  }): Promise<PutResult>;
+  /** `DeleteResourcePolicy`; `revisionId` undefined deletes whatever is there. */
+  deleteResourcePolicy(request: { workspaceId: string; clientToken: string; revisionId?: string }): Promise<void>;
+  /**
+   * The workspace's status code (`ACTIVE`, `CREATING`, ...).
+   *
+   * @throws NotFoundError when the workspace does not exist.
+   */
+  findWorkspaceStatus(workspaceId: string): Promise<string>;
+}
+
+/** The AMP API through the AWS SDK. Settings are read now, at call time, never earlier. */
+export function ampApi(settings: AmpSettings = {}): AmpApi {
+  const client = new AmpClient({
+    region: settings.region || undefined,
+    endpoint: settings.endpoint || undefined,
+    profile: settings.profile || undefined,
+    // The core retries with its own deadline and a stable client token; one attempt per call here.
+    maxAttempts: 1,
+  });
+  return {
+    async findResourcePolicy(workspaceId) {
+      try {
+        const out = await client.send(new DescribeResourcePolicyCommand({ workspaceId }));
+        return {
+          policyDocument: out.policyDocument ?? "",
+          policyStatus: out.policyStatus ?? "",
+          revisionId: out.revisionId ?? "",
+        };
+      } catch (err) {
+        throw notFoundOr(err, `AMP workspace ${workspaceId} has no resource policy`);
+      }
+    },
+    async putResourcePolicy(request) {
+      const out = await client.send(new PutResourcePolicyCommand(request));
+      return { policyStatus: out.policyStatus ?? "", revisionId: out.revisionId ?? "" };
+    },
+    async deleteResourcePolicy(request) {
+      await client.send(new DeleteResourcePolicyCommand(request));
+    },
+    async findWorkspaceStatus(workspaceId) {
+      try {
+        const out = await client.send(new DescribeWorkspaceCommand({ workspaceId }));
+        return out.workspace?.status?.statusCode ?? "";
+      } catch (err) {
+        throw notFoundOr(err, `AMP workspace ${workspaceId} does not exist`);
+      }
+    },
+  };
+}
+
+function notFoundOr(err: unknown, message: string): unknown {
+  return isAwsError(err, "ResourceNotFoundException") ? new NotFoundError(message, { cause: err }) : err;
+}

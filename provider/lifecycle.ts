@@ -1,0 +1,520 @@
+/**
+ * The lifecycle of an AMP workspace resource policy over plain values: check, diff, create, read, update,
+ * delete. It knows nothing of how it is served (dynamic provider or plugin).
+ */
+import { createHash, randomUUID } from "node:crypto";
+
+import { type AmpApi, type AmpSettings, type LivePolicy, ampApi } from "./amp";
+import { NotFoundError, PolicyConflictError, isAwsError, messageOf } from "./errors";
+import {
+  type PolicyInput,
+  UNKNOWN,
+  containsUnknown,
+  policiesEquivalent,
+  serializePolicy,
+  validatePolicy,
+} from "./policy";
+import { type Clock, type PollSchedule, type TimingOptions, pause, systemClock, waitFor, withRetries } from "./wait";
+
+/** The inputs of a `ResourcePolicy`, unwrapped. */
+export interface ResourcePolicyInputs {
+  /** The AMP workspace; it is the resource id, and changing it replaces the resource. */
+  workspaceId: string;
+  /** The policy, as a JSON string or an object. Sent as given; compared by IAM meaning. */
+  policyDocument: PolicyInput;
+  /** Idempotency token for the first write; by default one of ours, the same across retries of an operation. */
+  clientToken?: string;
+  /**
+   * The revision expected to be current at the first write: give the revision of an existing policy to take
+   * it over. By default the first write succeeds only if the workspace has no policy.
+   */
+  revisionId?: string;
+  /** Take over (overwrite) a policy that already exists when the resource is created. Default false. */
+  overwriteExisting?: boolean;
+  /** How long an operation may wait for the service, in seconds. Default 300. */
+  waitTimeoutSeconds?: number;
+}
+
+/** The state of a `ResourcePolicy`: its inputs plus what the service computed. */
+export interface ResourcePolicyState extends ResourcePolicyInputs {
+  /** `ACTIVE` once the policy is applied. */
+  policyStatus: string;
+  /** The revision the service returned for the last write; the next update and delete send it. */
+  revisionId: string;
+}
+
+/** A check failure: the property and what is wrong with it. */
+export interface CheckFailure {
+  property: string;
+  reason: string;
+}
+
+/** The outcome of `check`. */
+export interface CheckResult {
+  inputs: Record<string, unknown>;
+  failures: CheckFailure[];
+  /** Problems AWS would accept but the user should know about. */
+  warnings: string[];
+}
+
+/** The outcome of `diff`. */
+export interface DiffResult {
+  changes: boolean;
+  /** Properties whose change replaces the resource. */
+  replaces: string[];
+  /** Every property that changed (including those in `replaces`). */
+  diffs: string[];
+  deleteBeforeReplace: boolean;
+}
+
+/** What the effectful methods need besides their inputs; tests inject a fake API and a fake clock. */
+export interface LifecycleContext {
+  /** The AMP calls; default an `ampApi(settings)` built for this one call. */
+  api?: AmpApi;
+  settings?: AmpSettings;
+  clock?: Clock;
+  schedule?: PollSchedule;
+}
+
+/** The default time an operation may wait for the service: 5 minutes. */
+export const DEFAULT_WAIT_TIMEOUT_SECONDS = 300;
+/** The `revisionId` that makes a write succeed only if the workspace has no policy. */
+export const NO_POLICY = "NO_POLICY";
+
+const workspaceIdPattern = /^[0-9A-Za-z][-.0-9A-Z_a-z]{0,63}$/;
+const clientTokenPattern = /^[!-~]{1,64}$/;
+const transitioning = new Set(["CREATING", "UPDATING", "DELETING"]);
+/** How long after a write a missing policy is read as eventual consistency rather than a deletion. */
+const notFoundGraceMs = 5000;
+
+// ---------------------------------------------------------------------------------------------------------
+// check
+
+/**
+ * Validates inputs before any API call. Never throws: each problem is a failure naming its property.
+ * Values not known yet (during preview) are accepted.
+ */
+export function check(news: Record<string, unknown>): CheckResult {
+  const failures: CheckFailure[] = [];
+  const warnings: string[] = [];
+  const fail = (property: string, reason: string): void => {
+    failures.push({ property, reason: `${property} ${reason}` });
+  };
+
+  const workspaceId = news.workspaceId;
+  if (workspaceId === undefined || workspaceId === null || workspaceId === "") {
+    fail("workspaceId", "is required: the id of the AMP workspace (e.g. ws-12345678-abcd-...)");
+  } else if (typeof workspaceId !== "string") {
+    fail("workspaceId", `must be a string, not ${describeType(workspaceId)}`);
+  } else if (workspaceId !== UNKNOWN && !workspaceIdPattern.test(workspaceId)) {
+    fail(
+      "workspaceId",
+      `${JSON.stringify(workspaceId.length > 80 ? `${workspaceId.slice(0, 80)}...` : workspaceId)} is not a valid AMP workspace id (1-64 letters, digits, '-', '.', '_', starting with a letter or digit)`,
+    );
+  }
+
+  const validation = validatePolicy(news.policyDocument, typeof workspaceId === "string" ? workspaceId : undefined);
+  for (const error of validation.errors) {
+    fail("policyDocument", error);
+  }
+  warnings.push(...validation.warnings.map((warning) => `policyDocument ${warning}`));
+
+  const clientToken = news.clientToken;
+  if (clientToken !== undefined && clientToken !== UNKNOWN) {
+    if (typeof clientToken !== "string") {
+      fail("clientToken", `must be a string, not ${describeType(clientToken)}`);
+    } else if (!clientTokenPattern.test(clientToken)) {
+      fail("clientToken", "must be 1-64 printable ASCII characters without spaces");
+    }
+  }
+  const revisionId = news.revisionId;
+  if (revisionId !== undefined && revisionId !== UNKNOWN) {
+    if (typeof revisionId !== "string") {
+      fail("revisionId", `must be a string, not ${describeType(revisionId)}`);
+    } else if (revisionId === "" || revisionId.length > 256 || !/^[!-~]+$/.test(revisionId)) {
+      fail("revisionId", 'must be a revision id of the existing policy, or "NO_POLICY"');
+    }
+  }
+  const overwrite = news.overwriteExisting;
+  if (overwrite !== undefined && overwrite !== UNKNOWN && typeof overwrite !== "boolean") {
+    fail("overwriteExisting", `must be a boolean, not ${describeType(overwrite)}`);
+  }
+  const timeout = news.waitTimeoutSeconds;
+  if (timeout !== undefined && timeout !== UNKNOWN) {
+    if (typeof timeout !== "number" || !Number.isFinite(timeout) || timeout <= 0 || timeout > 86400) {
+      fail("waitTimeoutSeconds", "must be a number of seconds between 0 and 86400");
+    }
+  }
+  return { inputs: news, failures, warnings };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// diff
+
+/**
+ * Compares the state with new inputs, by IAM meaning. Pure: no API call. A new `workspaceId` replaces;
+ * a policy with a different meaning updates; anything else (formatting, order, the client token, the
+ * first-write options) is no change.
+ */
+export function diff(olds: Record<string, unknown>, news: Record<string, unknown>): DiffResult {
+  const replaces: string[] = [];
+  const diffs: string[] = [];
+  if (news.workspaceId === UNKNOWN || olds.workspaceId !== news.workspaceId) {
+    replaces.push("workspaceId");
+    diffs.push("workspaceId");
+  }
+  if (policyChanged(olds.policyDocument, news.policyDocument)) {
+    diffs.push("policyDocument");
+  }
+  return { changes: diffs.length > 0, replaces, diffs, deleteBeforeReplace: false };
+}
+
+function policyChanged(old: unknown, next: unknown): boolean {
+  if (containsUnknown(next)) {
+    return true;
+  }
+  return old === undefined || !policiesEquivalent(old, next);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// create
+
+/**
+ * Writes the policy only where the workspace has none (or where the given revision is current), waits until
+ * it is `ACTIVE`, and returns the workspace id as the id.
+ */
+export async function create(
+  inputs: ResourcePolicyInputs,
+  context: LifecycleContext = {},
+): Promise<{ id: string; outs: ResourcePolicyState }> {
+  const { workspaceId } = inputs;
+  const op = begin(`creating resource policy for AMP workspace ${workspaceId}`, inputs, context);
+  const document = serializePolicy(inputs.policyDocument);
+  try {
+    let expected = inputs.revisionId ?? NO_POLICY;
+    if (inputs.overwriteExisting && inputs.revisionId === undefined) {
+      expected = (await op.find())?.revisionId ?? NO_POLICY;
+    }
+    const clientToken = inputs.clientToken ?? `pulumi-create-${randomUUID()}`;
+    const written = await op.write(document, expected, clientToken, (live) =>
+      live === undefined
+        ? `the policy it expected (revision ${expected}) no longer exists`
+        : expected === NO_POLICY
+          ? `the workspace already has a resource policy (revision ${live.revisionId}) that Pulumi does not manage. ` +
+            `To take it over, set overwriteExisting: true, or set revisionId: "${live.revisionId}", or import it; ` +
+            `to keep it, manage it where it is managed now`
+          : `the existing policy is at revision ${live.revisionId}, not the revision ${expected} given in revisionId`,
+    );
+    return { id: workspaceId, outs: outputs(inputs, written) };
+  } catch (err) {
+    throw op.wrap(err);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// read
+
+/**
+ * Reads the live policy for a refresh (or an import, when `state` has no document). A missing policy or
+ * workspace returns no id. A live document equivalent to the one in state keeps the state's text, so that a
+ * refresh shows no diff when only the service's serialization differs.
+ */
+export async function read(
+  id: string,
+  state: Partial<ResourcePolicyState>,
+  context: LifecycleContext = {},
+): Promise<{ id?: string; props?: ResourcePolicyState; inputs?: ResourcePolicyInputs }> {
+  const workspaceId = state.workspaceId || id;
+  const op = begin(`reading resource policy for AMP workspace ${workspaceId}`, state, context);
+  let live: LivePolicy | undefined;
+  try {
+    live = await op.find();
+  } catch (err) {
+    throw op.wrap(err);
+  }
+  if (live === undefined) {
+    return {};
+  }
+  const known = state.policyDocument;
+  const policyDocument =
+    known !== undefined && policiesEquivalent(known, live.policyDocument) ? known : live.policyDocument;
+  const inputs: ResourcePolicyInputs = stripUndefined({
+    workspaceId,
+    policyDocument,
+    clientToken: state.clientToken,
+    overwriteExisting: state.overwriteExisting,
+    waitTimeoutSeconds: state.waitTimeoutSeconds,
+  });
+  return { id: workspaceId, props: outputs(inputs, live), inputs };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// update
+
+/**
+ * Writes the new policy with the revision in state, so that a policy changed outside Pulumi is detected
+ * rather than overwritten, waits until it is `ACTIVE`, and stores the new revision. An update whose policy
+ * means the same as the old makes no call.
+ */
+export async function update(
+  olds: ResourcePolicyState,
+  news: ResourcePolicyInputs,
+  context: LifecycleContext = {},
+): Promise<{ outs: ResourcePolicyState }> {
+  const { workspaceId } = news;
+  if (!policyChanged(olds.policyDocument, news.policyDocument) && olds.revisionId) {
+    return { outs: outputs(news, { policyStatus: olds.policyStatus || "ACTIVE", revisionId: olds.revisionId }) };
+  }
+  const op = begin(`updating resource policy for AMP workspace ${workspaceId}`, news, context);
+  const document = serializePolicy(news.policyDocument);
+  const expected = olds.revisionId || news.revisionId || NO_POLICY;
+  try {
+    const clientToken = derivedToken("update", news.clientToken, workspaceId, expected, document);
+    const written = await op.write(document, expected, clientToken, (live) =>
+      live === undefined
+        ? "the policy was deleted outside Pulumi. Run `pulumi refresh` to record that, then `pulumi up` to create it again"
+        : `the policy was changed outside Pulumi (expected revision ${expected}, found ${live.revisionId}); nothing was written. ` +
+          "Run `pulumi refresh` (or `pulumi up --refresh`) to adopt the live policy, then `pulumi up` to overwrite it deliberately",
+    );
+    return { outs: outputs(news, written) };
+  } catch (err) {
+    throw op.wrap(err);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// delete
+
+/**
+ * Deletes the policy at the revision in state and waits until it is gone. A policy or workspace already
+ * gone is success; a policy changed outside Pulumi is left in place with an error.
+ */
+export async function remove(
+  id: string,
+  state: Partial<ResourcePolicyState>,
+  context: LifecycleContext = {},
+): Promise<void> {
+  const workspaceId = state.workspaceId || id;
+  const op = begin(`deleting resource policy for AMP workspace ${workspaceId}`, state, context);
+  const expected = state.revisionId || undefined;
+  const clientToken = derivedToken("delete", state.clientToken, workspaceId, expected ?? "", "");
+  try {
+    for (;;) {
+      try {
+        await op.retry(() => op.api.deleteResourcePolicy({ workspaceId, clientToken, revisionId: expected }));
+        break;
+      } catch (err) {
+        if (isAwsError(err, "ResourceNotFoundException")) {
+          return;
+        }
+        if (!isAwsError(err, "ConflictException")) {
+          throw err;
+        }
+        const live = await op.settled();
+        if (live === undefined) {
+          return;
+        }
+        if (expected !== undefined && live.revisionId !== expected) {
+          throw new PolicyConflictError(
+            `the policy was changed outside Pulumi (expected revision ${expected}, found ${live.revisionId}); nothing was deleted. ` +
+              "Run `pulumi refresh` to adopt the live policy before deleting it",
+            { cause: err },
+          );
+        }
+      }
+    }
+    await waitFor(
+      `the resource policy of AMP workspace ${workspaceId} to be deleted`,
+      async () => {
+        const live = await op.find();
+        const gone = live === undefined || (expected !== undefined && live.revisionId !== expected);
+        return { done: gone, status: live?.policyStatus ?? "deleted" };
+      },
+      op.timing,
+    );
+  } catch (err) {
+    throw op.wrap(err);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Operation plumbing: finder, waiters, conflict handling
+
+interface Operation {
+  api: AmpApi;
+  timing: TimingOptions;
+  /** The live policy, or undefined when the policy or the workspace is gone. Retries transient errors. */
+  find(): Promise<LivePolicy | undefined>;
+  /** The live policy once it is not transitioning (or undefined once it is gone). */
+  settled(): Promise<LivePolicy | undefined>;
+  retry<T>(call: () => Promise<T>): Promise<T>;
+  /**
+   * Puts `document` expecting `expected` to be current, waits until ACTIVE. On a conflict that is not a
+   * transition, adopts a live policy that already means the same, else throws a conflict built by `explain`.
+   */
+  write(
+    document: string,
+    expected: string,
+    clientToken: string,
+    explain: (live: LivePolicy | undefined) => string,
+  ): Promise<{ policyStatus: string; revisionId: string }>;
+  wrap(err: unknown): Error;
+}
+
+function begin(what: string, inputs: Partial<ResourcePolicyInputs>, context: LifecycleContext): Operation {
+  const workspaceId = inputs.workspaceId ?? "";
+  const api = context.api ?? ampApi(context.settings ?? {});
+  const clock = context.clock ?? systemClock;
+  const seconds = inputs.waitTimeoutSeconds ?? DEFAULT_WAIT_TIMEOUT_SECONDS;
+  const timing: TimingOptions = { clock, deadline: clock.now() + seconds * 1000, schedule: context.schedule };
+
+  const retry = <T>(call: () => Promise<T>): Promise<T> => withRetries(call, timing);
+  const find = async (): Promise<LivePolicy | undefined> => {
+    try {
+      return await retry(() => api.findResourcePolicy(workspaceId));
+    } catch (err) {
+      if (NotFoundError.isInstance(err)) {
+        return undefined;
+      }
+      throw err;
+    }
+  };
+  const settled = async (): Promise<LivePolicy | undefined> => {
+    const first = await find();
+    if (first === undefined || !transitioning.has(first.policyStatus)) {
+      return first;
+    }
+    return waitFor(
+      `the resource policy of AMP workspace ${workspaceId} to finish ${first.policyStatus}`,
+      async () => {
+        const live = await find();
+        return {
+          done: live === undefined || !transitioning.has(live.policyStatus),
+          status: live?.policyStatus ?? "deleted",
+          value: live,
+        };
+      },
+      timing,
+    );
+  };
+  const workspaceReady = async (): Promise<void> => {
+    const status = await retry(() => api.findWorkspaceStatus(workspaceId));
+    if (status === "ACTIVE") {
+      return;
+    }
+    if (status !== "CREATING" && status !== "UPDATING") {
+      throw new Error(`AMP workspace ${workspaceId} is ${status}, not ACTIVE`);
+    }
+    await waitFor(
+      `AMP workspace ${workspaceId} to become ACTIVE`,
+      async () => {
+        const now = await retry(() => api.findWorkspaceStatus(workspaceId));
+        if (now !== "ACTIVE" && now !== "CREATING" && now !== "UPDATING") {
+          throw new Error(`AMP workspace ${workspaceId} became ${now} while waiting for it to be ACTIVE`);
+        }
+        return { done: now === "ACTIVE", status: now };
+      },
+      timing,
+    );
+  };
+  const waitActive = async (revisionId: string): Promise<LivePolicy> => {
+    const since = clock.now();
+    return waitFor(
+      `the resource policy of AMP workspace ${workspaceId} (revision ${revisionId}) to become ACTIVE`,
+      async () => {
+        const live = await find();
+        if (live === undefined) {
+          if (clock.now() - since > notFoundGraceMs) {
+            throw new NotFoundError(`the policy (or the workspace) was deleted while waiting for it to become ACTIVE`);
+          }
+          return { done: false, status: "not found" };
+        }
+        // Another writer may already have replaced our revision: it is no longer ours to wait for.
+        const done = live.policyStatus === "ACTIVE" || live.revisionId !== revisionId;
+        return { done, status: live.policyStatus, value: live };
+      },
+      timing,
+    );
+  };
+
+  const write: Operation["write"] = async (document, expected, clientToken, explain) => {
+    for (let attempt = 1; ; attempt++) {
+      let result: { policyStatus: string; revisionId: string };
+      try {
+        result = await retry(() =>
+          api.putResourcePolicy({ workspaceId, policyDocument: document, clientToken, revisionId: expected }),
+        );
+      } catch (err) {
+        if (!isAwsError(err, "ConflictException")) {
+          throw err;
+        }
+        const live = await settled();
+        if (live === undefined ? expected === NO_POLICY : live.revisionId === expected) {
+          // What we expected still holds, so the conflict came from a transition or a busy workspace.
+          await workspaceReady();
+          await pause(`a write that keeps conflicting on AMP workspace ${workspaceId}`, attempt, timing, err);
+          continue;
+        }
+        if (live !== undefined && policiesEquivalent(live.policyDocument, document)) {
+          // The live policy already means what we would write (e.g. our own write, before a crash): adopt it.
+          return { policyStatus: live.policyStatus, revisionId: live.revisionId };
+        }
+        throw new PolicyConflictError(explain(live), { cause: err });
+      }
+      if (result.policyStatus === "ACTIVE") {
+        return result;
+      }
+      const live = await waitActive(result.revisionId);
+      return {
+        policyStatus: live.revisionId === result.revisionId ? live.policyStatus : "ACTIVE",
+        revisionId: result.revisionId,
+      };
+    }
+  };
+
+  const wrap = (err: unknown): Error => {
+    const cause = err instanceof Error ? err : new Error(String(err));
+    const message = `${what}: ${messageOf(err)}`;
+    const wrapped = PolicyConflictError.isInstance(err)
+      ? new PolicyConflictError(message, { cause })
+      : NotFoundError.isInstance(err)
+        ? new NotFoundError(message, { cause })
+        : new Error(message, { cause });
+    return wrapped;
+  };
+
+  return { api, timing, find, settled, retry, write, wrap };
+}
+
+/** Outputs: inputs plus status and revision, with no `undefined` anywhere. */
+function outputs(
+  inputs: Partial<ResourcePolicyInputs>,
+  written: { policyStatus: string; revisionId: string },
+): ResourcePolicyState {
+  return stripUndefined({
+    ...inputs,
+    workspaceId: inputs.workspaceId ?? "",
+    policyDocument: inputs.policyDocument ?? "",
+    policyStatus: written.policyStatus,
+    revisionId: written.revisionId,
+  });
+}
+
+/**
+ * A client token for a write that is the same for every attempt of the same write (same workspace,
+ * expected revision and document), including a re-run after a crash, and different for any other write.
+ */
+function derivedToken(kind: string, userToken: string | undefined, ...parts: string[]): string {
+  const hash = createHash("sha256")
+    .update([kind, userToken ?? "", ...parts].join("\u0000"))
+    .digest("hex");
+  return `pulumi-${kind}-${hash.slice(0, 40)}`;
+}
+
+function stripUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+function describeType(value: unknown): string {
+  return value === null ? "null" : Array.isArray(value) ? "an array" : typeof value;
+}

@@ -1,0 +1,177 @@
+/**
+ * Time: the clock seam, geometric polling, and retries with capped, jittered backoff.
+ */
+import { getRetryAfterHint, isServerError, isThrottlingError, isTransientError } from "@smithy/core/retry";
+import type { SdkError } from "@smithy/types";
+
+import { WaitTimeoutError, messageOf } from "./errors";
+
+/** Time as the core sees it, so tests can run waits without sleeping. */
+export interface Clock {
+  /** Milliseconds since some fixed origin. */
+  now(): number;
+  /** Resolves after `ms` milliseconds. */
+  sleep(ms: number): Promise<void>;
+  /** A number in [0, 1), for jitter. */
+  random(): number;
+}
+
+/** The real clock. */
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms))),
+  random: () => Math.random(),
+};
+
+/** How status polls are spaced: the first after `firstDelayMs`, each later one `fraction` of the time waited. */
+export interface PollSchedule {
+  /** Delay before the first poll. */
+  firstDelayMs: number;
+  /** Each later interval as a fraction of the time waited so far. */
+  fraction: number;
+  /** The shortest interval between polls. */
+  minIntervalMs: number;
+}
+
+/**
+ * The default schedule: an operation returns within max(0.25 s, 15 %) of the service settling, and the
+ * number of polls grows with the logarithm of the wait.
+ */
+export const defaultPollSchedule: PollSchedule = { firstDelayMs: 200, fraction: 0.15, minIntervalMs: 250 };
+
+/** The delay before the next poll, given how long the wait has lasted. */
+export function nextPollDelay(elapsedMs: number, schedule: PollSchedule = defaultPollSchedule): number {
+  if (elapsedMs <= 0) {
+    return schedule.firstDelayMs;
+  }
+  return Math.max(schedule.minIntervalMs, Math.round(elapsedMs * schedule.fraction));
+}
+
+/** What a status probe found: whether the wait is over, and the status to report if it is not. */
+export interface ProbeResult<T> {
+  done: boolean;
+  status: string;
+  value?: T;
+}
+
+/** Options shared by waits and retries. */
+export interface TimingOptions {
+  clock: Clock;
+  /** Absolute time (on `clock`) after which the operation gives up. */
+  deadline: number;
+  schedule?: PollSchedule;
+}
+
+/**
+ * Polls `probe` on the geometric schedule until it reports done, and returns its value. Retryable errors
+ * of a probe count as a failed poll; others end the wait.
+ *
+ * @throws WaitTimeoutError naming `what` and the last status seen, when the deadline passes first.
+ */
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<ProbeResult<T>>,
+  options: TimingOptions,
+): Promise<T> {
+  const { clock, deadline } = options;
+  const start = clock.now();
+  let lastStatus: string | undefined;
+  let polls = 0;
+  for (;;) {
+    const now = clock.now();
+    const delay = nextPollDelay(now - start, options.schedule);
+    if (now + delay > deadline) {
+      const waited = ((now - start) / 1000).toFixed(1);
+      throw new WaitTimeoutError(
+        `timed out after ${waited}s and ${polls} polls waiting for ${what}; last status seen: ${lastStatus ?? "none"}`,
+        lastStatus,
+      );
+    }
+    await clock.sleep(delay);
+    polls++;
+    try {
+      const result = await probe();
+      lastStatus = result.status;
+      if (result.done) {
+        return result.value as T;
+      }
+    } catch (err) {
+      if (!isRetryable(err)) {
+        throw err;
+      }
+      lastStatus = `error (${messageOf(err)})`;
+    }
+  }
+}
+
+/** Backoff for retries: exponential from `baseMs`, capped at `capMs`, with equal jitter. */
+export interface BackoffOptions {
+  baseMs: number;
+  capMs: number;
+}
+
+const defaultBackoff: BackoffOptions = { baseMs: 200, capMs: 5000 };
+
+/** The delay before retry number `attempt` (1-based): half fixed, half random, never above the cap. */
+export function backoffDelay(attempt: number, random: number, backoff: BackoffOptions = defaultBackoff): number {
+  const ceiling = Math.min(backoff.capMs, backoff.baseMs * 2 ** Math.min(attempt - 1, 30));
+  return Math.round(ceiling / 2 + (ceiling / 2) * random);
+}
+
+/** Whether an error is throttling, a 5xx, or a network failure: worth the same request again. */
+export function isRetryable(err: unknown): boolean {
+  if (typeof err !== "object" || err === null) {
+    return false;
+  }
+  const e = err as SdkError;
+  const status = e.$metadata?.httpStatusCode;
+  return isThrottlingError(e) || isTransientError(e) || isServerError(e) || (status !== undefined && status >= 500);
+}
+
+/**
+ * Runs `call`, retrying retryable errors with backoff (honouring `Retry-After`, within the cap) until it
+ * succeeds, fails otherwise, or the deadline would pass. The caller keeps the request (and its client token)
+ * the same across attempts.
+ */
+export async function withRetries<T>(
+  call: () => Promise<T>,
+  options: TimingOptions & { backoff?: BackoffOptions },
+): Promise<T> {
+  const { clock, deadline } = options;
+  const backoff = options.backoff ?? defaultBackoff;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (err) {
+      if (!isRetryable(err)) {
+        throw err;
+      }
+      let delay = backoffDelay(attempt, clock.random(), backoff);
+      const hint = getRetryAfterHint((err as { $response?: unknown }).$response);
+      if (hint) {
+        delay = Math.min(Math.max(delay, hint.getTime() - Date.now()), Math.max(backoff.capMs, 20_000));
+      }
+      if (clock.now() + delay > deadline) {
+        throw Object.assign(err as object, { retryAttempts: attempt });
+      }
+      await clock.sleep(delay);
+    }
+  }
+}
+
+/**
+ * Sleeps before attempt `attempt + 1` of something that keeps failing without being an error.
+ *
+ * @throws WaitTimeoutError naming `what` and the last error when the deadline would pass first.
+ */
+export async function pause(what: string, attempt: number, options: TimingOptions, lastError?: unknown): Promise<void> {
+  const delay = backoffDelay(attempt, options.clock.random());
+  if (options.clock.now() + delay > options.deadline) {
+    throw new WaitTimeoutError(
+      `timed out after ${attempt} attempts waiting for ${what} to succeed; last error: ${lastError === undefined ? "none" : messageOf(lastError)}`,
+      undefined,
+      { cause: lastError },
+    );
+  }
+  await options.clock.sleep(delay);
+}

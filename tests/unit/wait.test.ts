@@ -1,0 +1,181 @@
+import assert from "node:assert/strict";
+
+import { WaitTimeoutError } from "../../provider/errors";
+import { type Clock, backoffDelay, isRetryable, nextPollDelay, waitFor, withRetries } from "../../provider/wait";
+
+/** A clock whose sleeps advance time instantly, recording each one. */
+function fakeClock(random = 0.5): Clock & { sleeps: number[] } {
+  let now = 0;
+  const sleeps: number[] = [];
+  return {
+    sleeps,
+    now: () => now,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+      now += ms;
+    },
+    random: () => random,
+  };
+}
+
+/** Polls needed, and the time they end, for a service that settles after `settleMs`. */
+async function pollUntil(settleMs: number): Promise<{ polls: number; returnedAt: number }> {
+  const clock = fakeClock();
+  let polls = 0;
+  await waitFor(
+    "settling",
+    async () => {
+      polls++;
+      return { done: clock.now() >= settleMs, status: clock.now() >= settleMs ? "ACTIVE" : "UPDATING" };
+    },
+    { clock, deadline: 3_600_000 },
+  );
+  return { polls, returnedAt: clock.now() };
+}
+
+describe("polling schedule", () => {
+  it("polls first after a few hundred milliseconds", () => {
+    assert.equal(nextPollDelay(0), 200);
+  });
+
+  it("spaces later polls by 15 % of the time waited, never under 250 ms", () => {
+    assert.equal(nextPollDelay(1000), 250);
+    assert.equal(nextPollDelay(10_000), 1500);
+    assert.equal(nextPollDelay(100_000), 15_000);
+  });
+
+  for (const settleMs of [500, 2000, 10_000, 60_000, 300_000]) {
+    it(`returns within max(0.5 s, 15 %) of a service that settles after ${settleMs} ms`, async () => {
+      const { returnedAt } = await pollUntil(settleMs);
+      assert.ok(returnedAt >= settleMs);
+      assert.ok(returnedAt - settleMs <= Math.max(500, 0.15 * settleMs), `returned at ${returnedAt}`);
+    });
+  }
+
+  it("needs a number of polls that grows logarithmically with the wait", async () => {
+    const at10s = (await pollUntil(10_000)).polls;
+    const at100s = (await pollUntil(100_000)).polls;
+    const at1000s = (await pollUntil(1_000_000)).polls;
+    // Each tenfold longer wait adds about ln(10)/ln(1.15) ≈ 16.5 polls, not ten times as many.
+    assert.ok(at100s - at10s <= 18, `${at10s} → ${at100s}`);
+    assert.ok(at1000s - at100s <= 18, `${at100s} → ${at1000s}`);
+    assert.ok(at1000s < 60);
+  });
+
+  it("times out with what it waited for and the last status seen", async () => {
+    const clock = fakeClock();
+    await assert.rejects(
+      waitFor("the policy to become ACTIVE", async () => ({ done: false, status: "UPDATING" }), {
+        clock,
+        deadline: 5000,
+      }),
+      (err: unknown) =>
+        WaitTimeoutError.isInstance(err) &&
+        /the policy to become ACTIVE/.test(err.message) &&
+        /last status seen: UPDATING/.test(err.message) &&
+        err.lastStatus === "UPDATING",
+    );
+    assert.ok(clock.now() <= 5000);
+  });
+
+  it("treats a throttled poll as a failed poll, not the end of the wait", async () => {
+    const clock = fakeClock();
+    let calls = 0;
+    const value = await waitFor(
+      "x",
+      async () => {
+        calls++;
+        if (calls < 3) {
+          throw Object.assign(new Error("slow down"), {
+            name: "ThrottlingException",
+            $metadata: { httpStatusCode: 429 },
+          });
+        }
+        return { done: true, status: "ACTIVE", value: 42 };
+      },
+      { clock, deadline: 60_000 },
+    );
+    assert.equal(value, 42);
+    assert.equal(calls, 3);
+  });
+
+  it("ends the wait on an error that is not retryable", async () => {
+    const clock = fakeClock();
+    await assert.rejects(
+      waitFor("x", async () => Promise.reject(Object.assign(new Error("no"), { name: "AccessDeniedException" })), {
+        clock,
+        deadline: 60_000,
+      }),
+      /no/,
+    );
+  });
+});
+
+describe("retries", () => {
+  it("backs off exponentially with jitter, capped", () => {
+    assert.equal(backoffDelay(1, 0), 100);
+    assert.equal(backoffDelay(1, 1), 200);
+    assert.equal(backoffDelay(3, 0), 400);
+    assert.equal(backoffDelay(20, 1), 5000);
+    assert.equal(backoffDelay(20, 0), 2500);
+  });
+
+  it("classifies throttling, 5xx and network errors as retryable, and client errors not", () => {
+    assert.ok(
+      isRetryable(Object.assign(new Error(), { name: "ThrottlingException", $metadata: { httpStatusCode: 429 } })),
+    );
+    assert.ok(
+      isRetryable(Object.assign(new Error(), { name: "InternalServerException", $metadata: { httpStatusCode: 500 } })),
+    );
+    assert.ok(isRetryable(Object.assign(new Error(), { name: "Error", $metadata: { httpStatusCode: 503 } })));
+    assert.ok(isRetryable(Object.assign(new Error("socket hang up"), { code: "ECONNRESET" })));
+    assert.ok(
+      !isRetryable(Object.assign(new Error(), { name: "ConflictException", $metadata: { httpStatusCode: 409 } })),
+    );
+    assert.ok(
+      !isRetryable(Object.assign(new Error(), { name: "ValidationException", $metadata: { httpStatusCode: 400 } })),
+    );
+    assert.ok(!isRetryable("a string"));
+  });
+
+  it("retries until success, with the same request", async () => {
+    const clock = fakeClock();
+    let calls = 0;
+    const result = await withRetries(
+      async () => {
+        calls++;
+        if (calls <= 4) {
+          throw Object.assign(new Error("busy"), {
+            name: "InternalServerException",
+            $metadata: { httpStatusCode: 500 },
+          });
+        }
+        return "ok";
+      },
+      { clock, deadline: 60_000 },
+    );
+    assert.equal(result, "ok");
+    assert.equal(calls, 5);
+    assert.deepEqual(clock.sleeps, [150, 300, 600, 1200]);
+  });
+
+  it("gives up with the last error once the deadline would pass", async () => {
+    const clock = fakeClock();
+    let calls = 0;
+    await assert.rejects(
+      withRetries(
+        async () => {
+          calls++;
+          throw Object.assign(new Error("slow down"), {
+            name: "ThrottlingException",
+            $metadata: { httpStatusCode: 429 },
+          });
+        },
+        { clock, deadline: 10_000 },
+      ),
+      /slow down/,
+    );
+    assert.ok(calls > 3 && calls < 20, `${calls} calls`);
+    assert.ok(clock.now() <= 10_000);
+  });
+});
