@@ -1,0 +1,66 @@
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+
+import * as pulumi from "@pulumi/pulumi";
+
+import {
+  installPackedPackage,
+  installedDir,
+  packageName,
+  repoRoot,
+  uninstallPackage,
+} from "../support/installed-package";
+
+/** Serializes the provider the way `pulumi.dynamic.Resource` does, from the installed package. */
+async function serializeInstalledProvider(): Promise<string> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const pkg = require(installedDir) as typeof import("../../sdk/nodejs");
+  const provider = pkg.resourcePolicyProvider;
+  const serialized = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: false });
+  return serialized.text;
+}
+
+describe("serialization of the dynamic provider (real serializer, installed package)", function () {
+  this.timeout(120_000);
+  const secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzzSECRETKEY";
+  const accessKey = "AKIAZZZZZZZZSERIALIZE";
+  let text: string;
+  let saved: NodeJS.ProcessEnv;
+
+  before(async () => {
+    saved = { ...process.env };
+    process.env.AWS_ACCESS_KEY_ID = accessKey;
+    process.env.AWS_SECRET_ACCESS_KEY = secret;
+    process.env.AWS_SESSION_TOKEN = "FQoGZXIvYXdzSESSIONTOKEN";
+    installPackedPackage();
+    text = await serializeInstalledProvider();
+  });
+  after(() => {
+    process.env = saved;
+    uninstallPackage();
+  });
+
+  it("captures the provider's code by reference to the installed package, so __provider is small", () => {
+    assert.match(text, new RegExp(`require\\("${packageName}/dist/provider/lifecycle\\.js"\\)`));
+    assert.ok(text.length < 4096, `__provider is ${text.length} bytes`);
+    assert.ok(!text.includes("function waitFor"), "the core is not copied by value");
+  });
+
+  it("contains no credentials, client or settings", () => {
+    for (const needle of [accessKey, secret, "SESSIONTOKEN", "AmpClient", "127.0.0.1"]) {
+      assert.ok(!text.includes(needle), `found ${needle}`);
+    }
+  });
+
+  it("loads in a fresh Node process and answers diff by IAM meaning", () => {
+    const script = `
+      const p = require("require-from-string")(process.argv[1]).handler();
+      p.diff("ws-1",
+        { workspaceId: "ws-1", policyDocument: '{"Statement":{"Effect":"Allow","Principal":"*","Action":"aps:RemoteWrite"}}' },
+        { workspaceId: "ws-1", policyDocument: { Statement: [{ Action: ["APS:REMOTEWRITE"], Principal: { AWS: "*" }, Effect: "Allow" }] } })
+        .then((d) => console.log(JSON.stringify(d)));`;
+    const out = execFileSync(process.execPath, ["-e", script, text], { cwd: repoRoot, encoding: "utf8" });
+    const result = JSON.parse(out.trim().split("\n").at(-1)!);
+    assert.equal(result.changes, false);
+  });
+});
