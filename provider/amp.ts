@@ -2,13 +2,7 @@
  * The AMP seam: the few calls the core needs, backed by an `AmpClient` built inside each lifecycle call
  * (never captured: a client holds credentials and native handles, which must not be serialized).
  */
-import {
-  AmpClient,
-  DeleteResourcePolicyCommand,
-  DescribeResourcePolicyCommand,
-  DescribeWorkspaceCommand,
-  PutResourcePolicyCommand,
-} from "@aws-sdk/client-amp";
+import type * as AmpSdk from "@aws-sdk/client-amp";
 
 import { NotFoundError, isAwsError } from "./errors";
 
@@ -62,6 +56,10 @@ export interface AmpApi {
 
 /** The AMP API through the AWS SDK. Settings are read now, at call time, never earlier. */
 export function ampApi(settings: AmpSettings = {}): AmpApi {
+  // Loaded on first use: a Pulumi program only declares resources and never needs the SDK; the provider does.
+  const sdk = loadSdk();
+  const { AmpClient, DeleteResourcePolicyCommand, DescribeResourcePolicyCommand, DescribeWorkspaceCommand } = sdk;
+  const { PutResourcePolicyCommand } = sdk;
   const client = new AmpClient({
     region: settings.region || undefined,
     endpoint: settings.endpoint || undefined,
@@ -98,6 +96,11 @@ export function ampApi(settings: AmpSettings = {}): AmpApi {
       }
     },
   };
+}
+
+function loadSdk(): typeof AmpSdk {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require("@aws-sdk/client-amp") as typeof AmpSdk;
 }
 
 function notFoundOr(err: unknown, message: string): unknown {

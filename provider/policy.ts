@@ -56,6 +56,12 @@ export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
  */
 export const MAX_POLICY_BYTES = 20480;
 
+/**
+ * The deepest nesting of arrays and objects accepted. A policy needs six levels (document, Statement list,
+ * statement, Condition, operator block, value list); deeper values overflow the stack of `JSON.stringify`.
+ */
+const MAX_POLICY_DEPTH = 64;
+
 /** The actions a workspace resource policy can grant ("Prometheus-compatible" actions, lower-cased). */
 export const SUPPORTED_ACTIONS: readonly string[] = [
   "aps:RemoteWrite",
@@ -143,9 +149,11 @@ export function containsUnknown(value: unknown): boolean {
 }
 
 /**
- * Reads a policy given as a JSON string or an object into a plain object.
+ * Reads a policy given as a JSON string or an object into a plain JSON object. An object is read as JSON
+ * sees it, i.e. as it is sent to AWS: `undefined` members dropped, `NaN` as `null`, `toJSON` applied.
  *
- * @throws PolicyParseError when the string is not JSON, or the value is not a JSON object.
+ * @throws PolicyParseError when the string is not JSON, the value is not a JSON object (or cannot be
+ * serialized as one), or it nests arrays and objects more than 64 levels deep (or in a cycle).
  */
 export function parsePolicy(input: unknown): Record<string, unknown> {
   let value: unknown = input;
@@ -155,12 +163,40 @@ export function parsePolicy(input: unknown): Record<string, unknown> {
     } catch (err) {
       throw new PolicyParseError(`is not valid JSON (${(err as Error).message})`);
     }
+  } else if (typeof input === "object" && input !== null && !nestsTooDeep(input)) {
+    let text: string | undefined;
+    try {
+      text = JSON.stringify(input);
+    } catch (err) {
+      throw new PolicyParseError(`cannot be serialized as JSON (${(err as Error).message})`);
+    }
+    value = text === undefined ? undefined : JSON.parse(text);
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     const kind = value === null ? "null" : Array.isArray(value) ? "an array" : `a ${typeof value}`;
     throw new PolicyParseError(`must be a JSON object with a Statement, not ${kind}`);
   }
+  if (nestsTooDeep(value)) {
+    throw new PolicyParseError(`nests arrays and objects more than ${MAX_POLICY_DEPTH} levels deep`);
+  }
   return value as Record<string, unknown>;
+}
+
+/** Whether a value nests deeper than MAX_POLICY_DEPTH; iterative, so that it cannot overflow the stack itself. */
+function nestsTooDeep(root: object): boolean {
+  const pending: Array<[unknown, number]> = [[root, 1]];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const [value, depth] = next;
+    if (typeof value === "object" && value !== null) {
+      if (depth > MAX_POLICY_DEPTH) {
+        return true;
+      }
+      for (const item of Object.values(value)) {
+        pending.push([item, depth + 1]);
+      }
+    }
+  }
+  return false;
 }
 
 /** The document as it is sent to AWS: the user's own document, minified. */
@@ -490,7 +526,7 @@ function hasRestrictingCondition(condition: unknown): boolean {
   if (typeof condition !== "object" || condition === null) {
     return false;
   }
-  return Object.values(condition).some(
+  return Object.values(condition as Record<string, unknown>).some(
     (block) =>
       typeof block === "object" &&
       block !== null &&
@@ -516,13 +552,34 @@ function resourceMayNameWorkspace(resource: string, workspaceId: string | undefi
   return target === undefined ? /^workspace\/./.test(rest) || rest.includes("*") : globMatches(rest, target);
 }
 
-/** IAM's ARN matching: `*` is any run of characters, `?` any one character, case-sensitive. */
+/**
+ * IAM's ARN matching: `*` is any run of characters, `?` any one character, case-sensitive. Greedy with one
+ * backtrack point, so at worst pattern length × value length steps; a regex would backtrack exponentially
+ * in the number of `*`.
+ */
 function globMatches(pattern: string, value: string): boolean {
-  const source = pattern
-    .split("")
-    .map((c) => (c === "*" ? ".*" : c === "?" ? "." : c.replace(/[.+^${}()|[\]\\/]/g, "\\$&")))
-    .join("");
-  return new RegExp(`^${source}$`).test(value);
+  let p = 0;
+  let v = 0;
+  let star = -1;
+  let resume = 0;
+  while (v < value.length) {
+    if (pattern[p] === "*") {
+      star = p++;
+      resume = v;
+    } else if (p < pattern.length && (pattern[p] === "?" || pattern[p] === value[v])) {
+      p++;
+      v++;
+    } else if (star >= 0) {
+      p = star + 1;
+      v = ++resume;
+    } else {
+      return false;
+    }
+  }
+  while (pattern[p] === "*") {
+    p++;
+  }
+  return p === pattern.length;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -549,13 +606,28 @@ export function policiesEquivalent(a: unknown, b: unknown): boolean {
     left = normalizePolicy(a);
     right = normalizePolicy(b);
   } catch {
-    return rawText(a) === rawText(b);
+    if (Object.is(a, b)) {
+      return true;
+    }
+    const rawA = rawText(a);
+    return rawA !== undefined && rawA === rawText(b);
   }
   return left === right;
 }
 
-function rawText(value: unknown): string {
-  return typeof value === "string" ? value : (stringify(value) ?? String(value));
+/** An unreadable input as text to compare: a string as it is, anything else as JSON if it has a JSON form. */
+function rawText(value: unknown): string | undefined {
+  if (typeof value === "string") {
+    return value;
+  }
+  if (typeof value === "number" && !Number.isFinite(value)) {
+    return undefined;
+  }
+  try {
+    return stringify(value);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Builds the canonical object of a parsed document. Never throws on odd shapes: unknown parts are kept. */

@@ -152,7 +152,8 @@ export async function withRetries<T>(
         delay = Math.min(Math.max(delay, hint.getTime() - Date.now()), Math.max(backoff.capMs, 20_000));
       }
       if (clock.now() + delay > deadline) {
-        throw Object.assign(err as object, { retryAttempts: attempt });
+        Object.assign(err as object, { retryAttempts: attempt });
+        throw err;
       }
       await clock.sleep(delay);
     }

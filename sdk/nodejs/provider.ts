@@ -12,7 +12,7 @@ import * as lifecycle from "../../provider/lifecycle";
 
 /** Emits check warnings where the engine shows them (the provider's diagnostics during preview and up). */
 function warn(message: string): void {
-  pulumi.log.warn(message);
+  void pulumi.log.warn(message);
 }
 
 /** The module-level dynamic provider used by every `ResourcePolicy`. */

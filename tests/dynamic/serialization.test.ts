@@ -3,13 +3,7 @@ import { execFileSync } from "node:child_process";
 
 import * as pulumi from "@pulumi/pulumi";
 
-import {
-  installPackedPackage,
-  installedDir,
-  packageName,
-  repoRoot,
-  uninstallPackage,
-} from "../support/installed-package";
+import { installPackedPackage, installedDir, packageName, repoRoot, uninstallPackage } from "../../scripts/lib/package";
 
 /** Serializes the provider the way `pulumi.dynamic.Resource` does, from the installed package. */
 async function serializeInstalledProvider(): Promise<string> {

@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { AmpEmulator } from "../../emulator";
 import { UNKNOWN, policiesEquivalent } from "../../provider/policy";
 import { DynamicProviderServer } from "../support/dynamic-server";
-import { installPackedPackage, installedDir, uninstallPackage } from "../support/installed-package";
+import { installPackedPackage, installedDir, uninstallPackage } from "../../scripts/lib/package";
 
 const urn = "urn:pulumi:test::amp::pulumi-nodejs:dynamic/amp:ResourcePolicy::policy";
 const policy = (account: string) =>
