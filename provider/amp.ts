@@ -29,29 +29,46 @@ export interface PutResult {
   revisionId: string;
 }
 
-/** The calls the core makes. One attempt each: retries are the caller's, with its own deadline. */
+/**
+ * The calls the core makes. One attempt each: retries are the caller's, with its own deadline, and `signal`
+ * aborts an attempt that would outlive it.
+ */
 export interface AmpApi {
   /**
    * The workspace's policy.
    *
    * @throws NotFoundError when the workspace has no policy or does not exist.
    */
-  findResourcePolicy(workspaceId: string): Promise<LivePolicy>;
+  findResourcePolicy(workspaceId: string, signal?: AbortSignal): Promise<LivePolicy>;
   /** `PutResourcePolicy`; `revisionId` undefined overwrites, `NO_POLICY` writes only where none exists. */
-  putResourcePolicy(request: {
-    workspaceId: string;
-    policyDocument: string;
-    clientToken: string;
-    revisionId?: string;
-  }): Promise<PutResult>;
+  putResourcePolicy(
+    request: {
+      workspaceId: string;
+      policyDocument: string;
+      clientToken: string;
+      revisionId?: string;
+    },
+    signal?: AbortSignal,
+  ): Promise<PutResult>;
   /** `DeleteResourcePolicy`; `revisionId` undefined deletes whatever is there. */
-  deleteResourcePolicy(request: { workspaceId: string; clientToken: string; revisionId?: string }): Promise<void>;
+  deleteResourcePolicy(
+    request: { workspaceId: string; clientToken: string; revisionId?: string },
+    signal?: AbortSignal,
+  ): Promise<void>;
   /**
    * The workspace's status code (`ACTIVE`, `CREATING`, ...).
    *
    * @throws NotFoundError when the workspace does not exist.
    */
-  findWorkspaceStatus(workspaceId: string): Promise<string>;
+  findWorkspaceStatus(workspaceId: string, signal?: AbortSignal): Promise<string>;
+}
+
+/** AMP's own pattern for a workspace id (1-64 characters); check validates inputs against it. */
+const workspaceIdPattern = /^[0-9A-Za-z][-.0-9A-Z_a-z]{0,63}$/;
+
+/** Whether `value` is a well-formed AMP workspace id. */
+export function isWorkspaceId(value: unknown): boolean {
+  return typeof value === "string" && workspaceIdPattern.test(value);
 }
 
 /** The AMP API through the AWS SDK. Settings are read now, at call time, never earlier. */
@@ -68,9 +85,10 @@ export function ampApi(settings: AmpSettings = {}): AmpApi {
     maxAttempts: 1,
   });
   return {
-    async findResourcePolicy(workspaceId) {
+    async findResourcePolicy(workspaceId, signal) {
+      checkPathLabel(workspaceId);
       try {
-        const out = await client.send(new DescribeResourcePolicyCommand({ workspaceId }));
+        const out = await client.send(new DescribeResourcePolicyCommand({ workspaceId }), { abortSignal: signal });
         return {
           policyDocument: out.policyDocument ?? "",
           policyStatus: out.policyStatus ?? "",
@@ -80,16 +98,19 @@ export function ampApi(settings: AmpSettings = {}): AmpApi {
         throw notFoundOr(err, `AMP workspace ${workspaceId} has no resource policy`);
       }
     },
-    async putResourcePolicy(request) {
-      const out = await client.send(new PutResourcePolicyCommand(request));
+    async putResourcePolicy(request, signal) {
+      checkPathLabel(request.workspaceId);
+      const out = await client.send(new PutResourcePolicyCommand(request), { abortSignal: signal });
       return { policyStatus: out.policyStatus ?? "", revisionId: out.revisionId ?? "" };
     },
-    async deleteResourcePolicy(request) {
-      await client.send(new DeleteResourcePolicyCommand(request));
+    async deleteResourcePolicy(request, signal) {
+      checkPathLabel(request.workspaceId);
+      await client.send(new DeleteResourcePolicyCommand(request), { abortSignal: signal });
     },
-    async findWorkspaceStatus(workspaceId) {
+    async findWorkspaceStatus(workspaceId, signal) {
+      checkPathLabel(workspaceId);
       try {
-        const out = await client.send(new DescribeWorkspaceCommand({ workspaceId }));
+        const out = await client.send(new DescribeWorkspaceCommand({ workspaceId }), { abortSignal: signal });
         return out.workspace?.status?.statusCode ?? "";
       } catch (err) {
         throw notFoundOr(err, `AMP workspace ${workspaceId} does not exist`);
@@ -101,6 +122,23 @@ export function ampApi(settings: AmpSettings = {}): AmpApi {
 function loadSdk(): typeof AmpSdk {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require("@aws-sdk/client-amp") as typeof AmpSdk;
+}
+
+/**
+ * Refuses a workspace id that is not AMP's own shape before it becomes a path label. The SDK percent-encodes
+ * `/`, `?` and `#`, but sends `.`, `..` and an empty id as they are, and SigV4 signs the normalized path:
+ * `DELETE /workspaces/./policy` is signed, and routed by anything that normalizes URLs, as
+ * `DELETE /workspaces/policy`, another operation on another resource.
+ */
+function checkPathLabel(workspaceId: string): void {
+  if (!isWorkspaceId(workspaceId)) {
+    const text = String(workspaceId);
+    const shown = JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}...` : text);
+    throw new Error(
+      `refusing to call AMP with workspace id ${shown}: not a valid AMP workspace id ` +
+        "(1-64 letters, digits, '-', '.', '_', starting with a letter or digit)",
+    );
+  }
 }
 
 function notFoundOr(err: unknown, message: string): unknown {

@@ -4,7 +4,7 @@
  */
 import { createHash, randomUUID } from "node:crypto";
 
-import { type AmpApi, type AmpSettings, type LivePolicy, ampApi } from "./amp";
+import { type AmpApi, type AmpSettings, type LivePolicy, ampApi, isWorkspaceId } from "./amp";
 import { NotFoundError, PolicyConflictError, isAwsError, messageOf } from "./errors";
 import {
   type PolicyInput,
@@ -81,7 +81,6 @@ export const DEFAULT_WAIT_TIMEOUT_SECONDS = 300;
 /** The `revisionId` that makes a write succeed only if the workspace has no policy. */
 export const NO_POLICY = "NO_POLICY";
 
-const workspaceIdPattern = /^[0-9A-Za-z][-.0-9A-Z_a-z]{0,63}$/;
 const clientTokenPattern = /^[!-~]{1,64}$/;
 const transitioning = new Set(["CREATING", "UPDATING", "DELETING"]);
 /** How long after a write a missing policy is read as eventual consistency rather than a deletion. */
@@ -106,7 +105,7 @@ export function check(news: Record<string, unknown>): CheckResult {
     fail("workspaceId", "is required: the id of the AMP workspace (e.g. ws-12345678-abcd-...)");
   } else if (typeof workspaceId !== "string") {
     fail("workspaceId", `must be a string, not ${describeType(workspaceId)}`);
-  } else if (workspaceId !== UNKNOWN && !workspaceIdPattern.test(workspaceId)) {
+  } else if (workspaceId !== UNKNOWN && !isWorkspaceId(workspaceId)) {
     fail(
       "workspaceId",
       `${JSON.stringify(workspaceId.length > 80 ? `${workspaceId.slice(0, 80)}...` : workspaceId)} is not a valid AMP workspace id (1-64 letters, digits, '-', '.', '_', starting with a letter or digit)`,
@@ -200,7 +199,7 @@ export async function create(
       live === undefined
         ? `the policy it expected (revision ${expected}) no longer exists`
         : expected === NO_POLICY
-          ? `the workspace already has a resource policy (revision ${live.revisionId}) that Pulumi does not manage. ` +
+          ? `a resource policy already exists on this workspace (revision ${live.revisionId}) and Pulumi does not manage it. ` +
             `To take it over, set overwriteExisting: true, or set revisionId: "${live.revisionId}", or import it; ` +
             `to keep it, manage it where it is managed now`
           : `the existing policy is at revision ${live.revisionId}, not the revision ${expected} given in revisionId`,
@@ -225,7 +224,7 @@ export async function read(
   context: LifecycleContext = {},
 ): Promise<{ id?: string; props?: ResourcePolicyState; inputs?: ResourcePolicyInputs }> {
   const workspaceId = state.workspaceId || id;
-  const op = begin(`reading resource policy for AMP workspace ${workspaceId}`, state, context);
+  const op = begin(`reading resource policy for AMP workspace ${workspaceId}`, { ...state, workspaceId }, context);
   let live: LivePolicy | undefined;
   try {
     live = await op.find();
@@ -295,13 +294,15 @@ export async function remove(
   context: LifecycleContext = {},
 ): Promise<void> {
   const workspaceId = state.workspaceId || id;
-  const op = begin(`deleting resource policy for AMP workspace ${workspaceId}`, state, context);
+  const op = begin(`deleting resource policy for AMP workspace ${workspaceId}`, { ...state, workspaceId }, context);
   const expected = state.revisionId || undefined;
   const clientToken = derivedToken("delete", state.clientToken, workspaceId, expected ?? "", "");
   try {
-    for (;;) {
+    for (let attempt = 1; ; attempt++) {
       try {
-        await op.retry(() => op.api.deleteResourcePolicy({ workspaceId, clientToken, revisionId: expected }));
+        await op.retry((signal) =>
+          op.api.deleteResourcePolicy({ workspaceId, clientToken, revisionId: expected }, signal),
+        );
         break;
       } catch (err) {
         if (isAwsError(err, "ResourceNotFoundException")) {
@@ -321,6 +322,8 @@ export async function remove(
             { cause: err },
           );
         }
+        // What we expected still holds, so the conflict came from a transition or a busy workspace.
+        await pause(`a delete that keeps conflicting on AMP workspace ${workspaceId}`, attempt, op.timing, err);
       }
     }
     await waitFor(
@@ -347,7 +350,8 @@ interface Operation {
   find(): Promise<LivePolicy | undefined>;
   /** The live policy once it is not transitioning (or undefined once it is gone). */
   settled(): Promise<LivePolicy | undefined>;
-  retry<T>(call: () => Promise<T>): Promise<T>;
+  /** Runs one AMP call with retries; the call is given a signal that aborts it at the deadline. */
+  retry<T>(call: (signal: AbortSignal) => Promise<T>): Promise<T>;
   /**
    * Puts `document` expecting `expected` to be current, waits until ACTIVE. On a conflict that is not a
    * transition, adopts a live policy that already means the same, else throws a conflict built by `explain`.
@@ -368,10 +372,10 @@ function begin(what: string, inputs: Partial<ResourcePolicyInputs>, context: Lif
   const seconds = inputs.waitTimeoutSeconds ?? DEFAULT_WAIT_TIMEOUT_SECONDS;
   const timing: TimingOptions = { clock, deadline: clock.now() + seconds * 1000, schedule: context.schedule };
 
-  const retry = <T>(call: () => Promise<T>): Promise<T> => withRetries(call, timing);
+  const retry = <T>(call: (signal: AbortSignal) => Promise<T>): Promise<T> => withRetries(call, timing);
   const find = async (): Promise<LivePolicy | undefined> => {
     try {
-      return await retry(() => api.findResourcePolicy(workspaceId));
+      return await retry((signal) => api.findResourcePolicy(workspaceId, signal));
     } catch (err) {
       if (NotFoundError.isInstance(err)) {
         return undefined;
@@ -398,7 +402,7 @@ function begin(what: string, inputs: Partial<ResourcePolicyInputs>, context: Lif
     );
   };
   const workspaceReady = async (): Promise<void> => {
-    const status = await retry(() => api.findWorkspaceStatus(workspaceId));
+    const status = await retry((signal) => api.findWorkspaceStatus(workspaceId, signal));
     if (status === "ACTIVE") {
       return;
     }
@@ -408,7 +412,7 @@ function begin(what: string, inputs: Partial<ResourcePolicyInputs>, context: Lif
     await waitFor(
       `AMP workspace ${workspaceId} to become ACTIVE`,
       async () => {
-        const now = await retry(() => api.findWorkspaceStatus(workspaceId));
+        const now = await retry((signal) => api.findWorkspaceStatus(workspaceId, signal));
         if (now !== "ACTIVE" && now !== "CREATING" && now !== "UPDATING") {
           throw new Error(`AMP workspace ${workspaceId} became ${now} while waiting for it to be ACTIVE`);
         }
@@ -441,8 +445,8 @@ function begin(what: string, inputs: Partial<ResourcePolicyInputs>, context: Lif
     for (let attempt = 1; ; attempt++) {
       let result: { policyStatus: string; revisionId: string };
       try {
-        result = await retry(() =>
-          api.putResourcePolicy({ workspaceId, policyDocument: document, clientToken, revisionId: expected }),
+        result = await retry((signal) =>
+          api.putResourcePolicy({ workspaceId, policyDocument: document, clientToken, revisionId: expected }, signal),
         );
       } catch (err) {
         if (!isAwsError(err, "ConflictException")) {
@@ -474,7 +478,13 @@ function begin(what: string, inputs: Partial<ResourcePolicyInputs>, context: Lif
 
   const wrap = (err: unknown): Error => {
     const cause = err instanceof Error ? err : new Error(String(err));
-    const message = `${what}: ${messageOf(err)}`;
+    // withRetries marks the error it gave up on: say so, or a storm that outlasted the timeout reads as one error.
+    const attempts = typeof err === "object" && err !== null ? (err as { retryAttempts?: unknown }).retryAttempts : 0;
+    const gaveUp =
+      typeof attempts === "number" && attempts > 0
+        ? ` (gave up after ${attempts} attempts: another would have passed waitTimeoutSeconds)`
+        : "";
+    const message = `${what}: ${messageOf(err)}${gaveUp}`;
     const wrapped = PolicyConflictError.isInstance(err)
       ? new PolicyConflictError(message, { cause })
       : NotFoundError.isInstance(err)

@@ -131,17 +131,20 @@ export function isRetryable(err: unknown): boolean {
 /**
  * Runs `call`, retrying retryable errors with backoff (honouring `Retry-After`, within the cap) until it
  * succeeds, fails otherwise, or the deadline would pass. The caller keeps the request (and its client token)
- * the same across attempts.
+ * the same across attempts. An attempt still unanswered at the deadline is aborted through the signal it is
+ * given.
+ *
+ * @throws WaitTimeoutError when the deadline passes during an attempt.
  */
 export async function withRetries<T>(
-  call: () => Promise<T>,
+  call: (signal: AbortSignal) => Promise<T>,
   options: TimingOptions & { backoff?: BackoffOptions },
 ): Promise<T> {
   const { clock, deadline } = options;
   const backoff = options.backoff ?? defaultBackoff;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await call();
+      return await beforeDeadline(call, options);
     } catch (err) {
       if (!isRetryable(err)) {
         throw err;
@@ -157,6 +160,37 @@ export async function withRetries<T>(
       }
       await clock.sleep(delay);
     }
+  }
+}
+
+/** The longest delay `setTimeout` takes; a longer one fires at once. */
+const maxTimerMs = 2 ** 31 - 1;
+
+/**
+ * One attempt of `call`, abandoned (and aborted through its signal) if it is still running at the deadline:
+ * a service that accepts a connection and never answers must not hold an operation past its timeout.
+ */
+async function beforeDeadline<T>(call: (signal: AbortSignal) => Promise<T>, options: TimingOptions): Promise<T> {
+  const controller = new AbortController();
+  const started = options.clock.now();
+  const remaining = Math.min(maxTimerMs, Math.max(0, options.deadline - started));
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      const waited = ((options.clock.now() - started) / 1000).toFixed(1);
+      const err = new WaitTimeoutError(
+        `timed out: AMP had not answered ${waited}s after the request was sent when the operation's time ` +
+          "(waitTimeoutSeconds) ran out; the request was abandoned and may still take effect",
+        undefined,
+      );
+      reject(err);
+      controller.abort(err);
+    }, remaining);
+  });
+  try {
+    return await Promise.race([call(controller.signal), expired]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

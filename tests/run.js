@@ -17,6 +17,17 @@ const TIERS = {
     what: "the real serializer and dynamic-provider gRPC server",
     build: true,
   },
+  reliability: {
+    spec: ["tests/reliability/**/*.test.ts"],
+    what: "faults, crashes, races and hostile input against the emulator, counted",
+    timeout: 120000,
+  },
+  plugin: {
+    spec: ["tests/plugin/**/*.test.ts"],
+    what: "the resource plugin over gRPC, its manifest and the freshness of the generated SDKs",
+    build: true,
+    timeout: 120000,
+  },
   e2e: { spec: ["tests/e2e/**/*.test.ts"], what: "the real Pulumi CLI on the examples", build: true, timeout: 600000 },
 };
 

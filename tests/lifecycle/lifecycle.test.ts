@@ -5,6 +5,7 @@ import { AmpClient, CreateWorkspaceCommand } from "@aws-sdk/client-amp";
 import { AmpEmulator } from "../../emulator";
 import { NotFoundError, PolicyConflictError, WaitTimeoutError } from "../../provider/errors";
 import * as lifecycle from "../../provider/lifecycle";
+import { policiesEquivalent } from "../../provider/policy";
 import { useEmulatorEnv } from "../support/env";
 
 const remoteWrite = (account: string) =>
@@ -161,6 +162,18 @@ describe("ResourcePolicy lifecycle against the AMP emulator", function () {
     assert.notEqual(emulator.getPolicy(ws)!.policyDocument, undefined);
   });
 
+  it("reads a policy with no prior state, by the id alone (import)", async () => {
+    const revision = emulator.putPolicyOutOfBand(ws, remoteWrite("111122223333"));
+    const read = await lifecycle.read(ws, {});
+    assert.equal(read.id, ws);
+    assert.equal(read.props!.workspaceId, ws);
+    assert.equal(read.props!.revisionId, revision);
+    assert.ok(policiesEquivalent(read.inputs!.policyDocument, remoteWrite("111122223333")));
+    assert.equal((await lifecycle.read(emulator.createWorkspace(), {})).id, undefined);
+    await lifecycle.remove(ws, { revisionId: revision });
+    assert.equal(emulator.getPolicy(ws), undefined);
+  });
+
   it("refuses to create over an existing policy, naming the workspace and how to take it over", async () => {
     const existing = remoteWrite("999999999999");
     const revision = emulator.putPolicyOutOfBand(ws, existing);
@@ -169,7 +182,7 @@ describe("ResourcePolicy lifecycle against the AMP emulator", function () {
       (err: Error) =>
         PolicyConflictError.isInstance(err) &&
         err.message.includes(ws) &&
-        /already has a resource policy/.test(err.message) &&
+        /a resource policy already exists/.test(err.message) &&
         /overwriteExisting: true/.test(err.message) &&
         err.message.includes(revision),
     );
