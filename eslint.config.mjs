@@ -9,6 +9,8 @@ export default tseslint.config(
       "node_modules/**",
       ".pulumi-cli/**",
       ".test-tmp/**",
+      // Benchmark output, install cache and temporary programs (bench/run.ts).
+      ".bench/**",
       "sdk/python/**",
       // Examples resolve this package only once installed; the engine tier type-checks them when it runs them.
       "examples/**",

@@ -21,3 +21,11 @@ export {
 export type { ResourcePolicyInputs, ResourcePolicyState } from "../../provider/lifecycle";
 export { NotFoundError, PolicyConflictError, WaitTimeoutError } from "../../provider/errors";
 export type { AmpSettings } from "../../provider/amp";
+
+// A Node language host that runs plugin folders (PulumiPlugin.yaml, `runtime: nodejs`) requires this folder's
+// `main` from @pulumi/pulumi's run-plugin, which then expects a server: serve the resource plugin in that case.
+// Loaded by anything else (a program, a test, another plugin), this module only exports.
+if (/[\\/]cmd[\\/]run-plugin[\\/]run\.js$/.test(module.parent?.filename ?? "")) {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  void (require("../../provider/plugin") as typeof import("../../provider/plugin")).serve(process.argv.slice(2));
+}
