@@ -119,11 +119,29 @@ export class PulumiProject {
     return child;
   }
 
-  /** Kills a process started by `startPulumi`, with everything it started. */
+  /**
+   * Kills a process started by `startPulumi`, with everything it started. Plugins the engine launched run in
+   * process groups of their own and would outlive it: they are found by the program folder in their command line.
+   */
   killRunning(): void {
+    const pids = new Set<number>();
     if (this.running?.pid !== undefined) {
+      pids.add(-this.running.pid);
+    }
+    for (const entry of fs.existsSync("/proc") ? fs.readdirSync("/proc") : []) {
+      if (/^\d+$/.test(entry) && Number(entry) !== process.pid) {
+        try {
+          if (fs.readFileSync(`/proc/${entry}/cmdline`, "utf8").includes(this.root)) {
+            pids.add(Number(entry));
+          }
+        } catch {
+          // The process ended meanwhile.
+        }
+      }
+    }
+    for (const pid of pids) {
       try {
-        process.kill(-this.running.pid, "SIGKILL");
+        process.kill(pid, "SIGKILL");
       } catch {
         // Already gone.
       }
