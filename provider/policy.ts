@@ -121,7 +121,21 @@ const statementKeys = new Set([
   "Condition",
 ]);
 const documentKeys = new Set(["Version", "Id", "Statement"]);
-const accountRootArn = /^arn:aws(?:-[a-z]+)*:iam::(\d{12}):root$/;
+const accountId = /^\d{12}$/;
+const partitionName = /^aws(?:-[a-z]+)*$/;
+
+/** The partition of most workspaces, assumed when the workspace's own is not given. */
+export const DEFAULT_PARTITION = "aws";
+
+/** How to compare policies: what is known of the workspace they are for. */
+export interface PolicyComparisonOptions {
+  /**
+   * The partition of the workspace (`aws`, `aws-cn`, `aws-us-gov`, ...): a bare account id in a principal
+   * means that account's root in this partition. Default `aws`. The root of an account in another partition
+   * is another principal, whatever this option says.
+   */
+  partition?: string;
+}
 
 /** The document could not be read as a JSON object. */
 export class PolicyParseError extends Error {
@@ -587,24 +601,32 @@ function globMatches(pattern: string, value: string): boolean {
 
 /**
  * The canonical form of a policy: a JSON string, equal for two documents exactly when IAM gives them the
- * same meaning (DESIGN.md 4). Accepts a JSON string or an object.
+ * same meaning (DESIGN.md 4) for a workspace in `options.partition` (default `aws`). Accepts a JSON string or
+ * an object. Account roots appear as `arn:<partition>:iam::<id>:root`, a bare account id as the root in the
+ * workspace's partition.
  *
  * @throws PolicyParseError when the input is not a JSON object.
+ * @throws RangeError when `options.partition` is not a partition name (a programming error).
  */
-export function normalizePolicy(input: unknown): string {
-  return stringify(canonicalizePolicy(parsePolicy(input)));
+export function normalizePolicy(input: unknown, options?: PolicyComparisonOptions): string {
+  const partition = partitionOf(options);
+  return stringify(canonicalizePolicy(parsePolicy(input), partition));
 }
 
 /**
- * Whether two policies mean the same to IAM. Each may be a JSON string or an object. Documents that cannot
- * be read are equivalent only to an identical document.
+ * Whether two policies mean the same to IAM, for a workspace in `options.partition` (default `aws`). Each
+ * may be a JSON string or an object. Documents that cannot be read are equivalent only to an identical
+ * document.
+ *
+ * @throws RangeError when `options.partition` is not a partition name (a programming error).
  */
-export function policiesEquivalent(a: unknown, b: unknown): boolean {
+export function policiesEquivalent(a: unknown, b: unknown, options?: PolicyComparisonOptions): boolean {
+  const partition = { partition: partitionOf(options) };
   let left: string;
   let right: string;
   try {
-    left = normalizePolicy(a);
-    right = normalizePolicy(b);
+    left = normalizePolicy(a, partition);
+    right = normalizePolicy(b, partition);
   } catch {
     if (Object.is(a, b)) {
       return true;
@@ -631,12 +653,12 @@ function rawText(value: unknown): string | undefined {
 }
 
 /** Builds the canonical object of a parsed document. Never throws on odd shapes: unknown parts are kept. */
-function canonicalizePolicy(doc: Record<string, unknown>): Record<string, unknown> {
+function canonicalizePolicy(doc: Record<string, unknown>, partition: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(doc)) {
     if (key === "Statement") {
       const statements = Array.isArray(value) ? value : [value];
-      const canonical = statements.map(canonicalizeStatement).map((stmt) => stringify(stmt));
+      const canonical = statements.map((stmt) => canonicalizeStatement(stmt, partition)).map((stmt) => stringify(stmt));
       out.Statement = [...new Set(canonical)].sort().map((text) => JSON.parse(text) as unknown);
     } else {
       out[key] = value;
@@ -649,7 +671,7 @@ function canonicalizePolicy(doc: Record<string, unknown>): Record<string, unknow
   return out;
 }
 
-function canonicalizeStatement(stmt: unknown): unknown {
+function canonicalizeStatement(stmt: unknown, partition: string): unknown {
   if (typeof stmt !== "object" || stmt === null || Array.isArray(stmt)) {
     return stmt;
   }
@@ -666,7 +688,7 @@ function canonicalizeStatement(stmt: unknown): unknown {
         break;
       case "Principal":
       case "NotPrincipal":
-        out[key] = canonicalizePrincipal(value);
+        out[key] = canonicalizePrincipal(value, partition);
         break;
       case "Condition": {
         const condition = canonicalizeCondition(value);
@@ -691,7 +713,7 @@ function canonicalList(value: unknown, mapItem: (item: string) => string): unkno
   return [...new Set(items.map(mapItem))].sort();
 }
 
-function canonicalizePrincipal(principal: unknown): unknown {
+function canonicalizePrincipal(principal: unknown, partition: string): unknown {
   if (principal === "*") {
     return { AWS: ["*"] };
   }
@@ -700,15 +722,32 @@ function canonicalizePrincipal(principal: unknown): unknown {
   }
   const out: Record<string, unknown> = {};
   for (const [type, value] of Object.entries(principal as Record<string, unknown>)) {
-    out[type] = canonicalList(value, (name) => (type === "AWS" ? canonicalAwsPrincipal(name) : name));
+    out[type] = canonicalList(value, (name) => (type === "AWS" ? canonicalPrincipal(name, partition) : name));
   }
   return out;
 }
 
-/** An account id and its root ARN name the same principal. */
-function canonicalAwsPrincipal(name: string): string {
-  const match = accountRootArn.exec(name);
-  return match ? match[1] : name;
+/**
+ * The canonical name of an `AWS` principal for a workspace in `partition` (default `aws`): a bare account id
+ * is that account's root in the workspace's partition, `arn:<partition>:iam::<id>:root`; any other name
+ * (roots of other partitions included) is itself.
+ *
+ * @throws RangeError when `partition` is not a partition name.
+ */
+export function canonicalPrincipal(name: string, partition: string = DEFAULT_PARTITION): string {
+  const checked = partitionOf({ partition });
+  return accountId.test(name) ? `arn:${checked}:iam::${name}:root` : name;
+}
+
+/** The partition the options name, checked; the default when they name none. */
+function partitionOf(options: PolicyComparisonOptions | undefined): string {
+  const partition = options?.partition ?? DEFAULT_PARTITION;
+  if (typeof partition !== "string" || !partitionName.test(partition)) {
+    throw new RangeError(
+      `not an AWS partition name: ${JSON.stringify(partition)} (e.g. "aws", "aws-cn", "aws-us-gov")`,
+    );
+  }
+  return partition;
 }
 
 /**
