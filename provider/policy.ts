@@ -704,13 +704,22 @@ function canonicalizeStatement(stmt: unknown, partition: string): unknown {
   return out;
 }
 
-/** A string or list of strings as a sorted, de-duplicated list; other shapes are kept as they are. */
-function canonicalList(value: unknown, mapItem: (item: string) => string): unknown {
-  const items = Array.isArray(value) ? value : [value];
-  if (!items.every((item) => typeof item === "string")) {
-    return value;
+/**
+ * A value or list whose order IAM ignores as a sorted, de-duplicated list, whatever its element types:
+ * strings pass through `mapItem`, other elements are kept and ordered by their JSON text.
+ */
+function canonicalList(value: unknown, mapItem: (item: string) => string): unknown[] {
+  const items: unknown[] = Array.isArray(value) ? value : [value];
+  return canonicalSet(items.map((item) => (typeof item === "string" ? mapItem(item) : item)));
+}
+
+/** Values as a set: de-duplicated and sorted by their canonical JSON text. */
+function canonicalSet(items: unknown[]): unknown[] {
+  const byText = new Map<string, unknown>();
+  for (const item of items) {
+    byText.set(stringify(item), item);
   }
-  return [...new Set(items.map(mapItem))].sort();
+  return [...byText.keys()].sort().map((text) => byText.get(text));
 }
 
 function canonicalizePrincipal(principal: unknown, partition: string): unknown {
@@ -765,10 +774,11 @@ function canonicalizeCondition(condition: unknown): unknown {
       continue;
     }
     for (const [key, value] of Object.entries(block as Record<string, unknown>)) {
-      const values = (Array.isArray(value) ? value : [value]).map((v) =>
-        typeof v === "string" || typeof v === "number" || typeof v === "boolean" ? String(v) : stringify(v),
+      // IAM compares scalars as strings; anything else (invalid, but compared soundly) stays a JSON value.
+      const values = (Array.isArray(value) ? (value as unknown[]) : [value]).map((v) =>
+        typeof v === "string" || typeof v === "number" || typeof v === "boolean" ? String(v) : { json: v },
       );
-      entries.push(stringify([operator, key.toLowerCase(), [...new Set(values)].sort()]));
+      entries.push(stringify([operator, key.toLowerCase(), canonicalSet(values)]));
     }
   }
   if (entries.length === 0) {

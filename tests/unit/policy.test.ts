@@ -128,6 +128,41 @@ const equivalent: Row[] = [
     b: policy(statement({ NotResource: [OTHER_WORKSPACE_ARN, OTHER_WORKSPACE_ARN, WORKSPACE_ARN] }, ["Resource"])),
   },
   {
+    rule: "Resource: order of numbers (awspolicyequivalence's case)",
+    a: policy(statement({ Resource: [42, 86] })),
+    b: policy(statement({ Resource: [86, 42] })),
+  },
+  {
+    rule: "Resource: order and duplicates of mixed element types",
+    a: policy(statement({ Resource: [WORKSPACE_ARN, 42, true, null, { a: 1 }] })),
+    b: policy(statement({ Resource: [{ a: 1 }, null, true, 42, WORKSPACE_ARN, 42] })),
+  },
+  {
+    rule: "NotResource: order of numbers",
+    a: policy(statement({ NotResource: [1, 2, 3] }, ["Resource"])),
+    b: policy(statement({ NotResource: [3, 1, 2, 1] }, ["Resource"])),
+  },
+  {
+    rule: "Action: order of mixed element types (strings still case-insensitive)",
+    a: policy(statement({ Action: ["aps:RemoteWrite", 7, false] })),
+    b: policy(statement({ Action: [false, 7, "APS:remotewrite"] })),
+  },
+  {
+    rule: "NotAction: order of mixed element types",
+    a: policy(statement({ Effect: "Deny", NotAction: ["aps:QueryMetrics", 1] }, ["Action"])),
+    b: policy(statement({ Effect: "Deny", NotAction: [1, "aps:QueryMetrics"] }, ["Action"])),
+  },
+  {
+    rule: "principal list: order of mixed element types",
+    a: policy(statement({ Principal: { AWS: ["111122223333", 5, ["x"]] } })),
+    b: policy(statement({ Principal: { AWS: [["x"], 5, "arn:aws:iam::111122223333:root"] } })),
+  },
+  {
+    rule: "condition values: order of mixed element types",
+    a: policy(conditioned({ StringEquals: { "aws:SourceAccount": ["111122223333", { a: 1 }, [2]] } })),
+    b: policy(conditioned({ StringEquals: { "aws:SourceAccount": [[2], { a: 1 }, "111122223333"] } })),
+  },
+  {
     rule: "action names are case-insensitive (service prefix too)",
     a: policy(statement({ Action: ["aps:RemoteWrite", "aps:QueryMetrics"] })),
     b: policy(statement({ Action: ["APS:remotewrite", "Aps:QUERYMETRICS"] })),
@@ -374,6 +409,26 @@ const notEquivalent: Row[] = [
     rule: "Resource vs NotResource",
     a: policy(statement({ Resource: WORKSPACE_ARN })),
     b: policy(statement({ NotResource: WORKSPACE_ARN }, ["Resource"])),
+  },
+  {
+    rule: "a changed number in a Resource list",
+    a: policy(statement({ Resource: [42, 86] })),
+    b: policy(statement({ Resource: [42, 87] })),
+  },
+  {
+    rule: "a number vs its digits as a string, outside a condition",
+    a: policy(statement({ Resource: [42] })),
+    b: policy(statement({ Resource: ["42"] })),
+  },
+  {
+    rule: "a list element that is a list vs its elements",
+    a: policy(statement({ Resource: [[1, 2]] })),
+    b: policy(statement({ Resource: [1, 2] })),
+  },
+  {
+    rule: "null vs the string null in a condition",
+    a: policy(conditioned({ StringEquals: { "aws:SourceAccount": [null] } })),
+    b: policy(conditioned({ StringEquals: { "aws:SourceAccount": ["null"] } })),
   },
   {
     rule: "a resource removed",
