@@ -163,37 +163,61 @@ export function containsUnknown(value: unknown): boolean {
 }
 
 /**
+ * A JSON number as written. Its text is kept, so that no digit, trailing zero or exponent is lost between
+ * the user's document, the canonical form and what is sent.
+ */
+class JsonNumber {
+  constructor(readonly text: string) {}
+
+  /** As a JavaScript number (in messages only: beyond 2^53 digits are lost). */
+  toJSON(): number {
+    return Number(this.text);
+  }
+}
+
+/** A document as read: the value (numbers as `JsonNumber`) and its minified text, the text sent to AWS. */
+interface ReadPolicy {
+  doc: Record<string, unknown>;
+  text: string;
+}
+
+/**
  * Reads a policy given as a JSON string or an object into a plain JSON object. An object is read as JSON
  * sees it, i.e. as it is sent to AWS: `undefined` members dropped, `NaN` as `null`, `toJSON` applied.
+ * Numbers are JavaScript numbers here (digits beyond 2^53 are lost); the canonical form and the text sent
+ * keep them as written.
  *
- * @throws PolicyParseError when the string is not JSON, the value is not a JSON object (or cannot be
- * serialized as one), or it nests arrays and objects more than 64 levels deep (or in a cycle).
+ * @throws PolicyParseError when the string is not JSON or has a key twice in one object, the value is not
+ * a JSON object (or cannot be serialized as one), or it nests arrays and objects more than 64 levels deep
+ * (or in a cycle).
  */
 export function parsePolicy(input: unknown): Record<string, unknown> {
-  let value: unknown = input;
+  return toPlain(readPolicy(input).doc) as Record<string, unknown>;
+}
+
+/** Reads a policy (see parsePolicy), keeping each number's text, and its minified text. */
+function readPolicy(input: unknown): ReadPolicy {
+  let text: string | undefined;
   if (typeof input === "string") {
-    try {
-      value = JSON.parse(input);
-    } catch (err) {
-      throw new PolicyParseError(`is not valid JSON (${(err as Error).message})`);
+    text = input;
+  } else if (typeof input === "object" && input !== null) {
+    if (nestsTooDeep(input)) {
+      throw new PolicyParseError(`nests arrays and objects more than ${MAX_POLICY_DEPTH} levels deep`);
     }
-  } else if (typeof input === "object" && input !== null && !nestsTooDeep(input)) {
-    let text: string | undefined;
     try {
       text = JSON.stringify(input);
     } catch (err) {
       throw new PolicyParseError(`cannot be serialized as JSON (${(err as Error).message})`);
     }
-    value = text === undefined ? undefined : JSON.parse(text);
   }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    const kind = value === null ? "null" : Array.isArray(value) ? "an array" : `a ${typeof value}`;
-    throw new PolicyParseError(`must be a JSON object with a Statement, not ${kind}`);
+  if (text === undefined) {
+    throw new PolicyParseError(`must be a JSON object with a Statement, not ${kindOf(input)}`);
   }
-  if (nestsTooDeep(value)) {
-    throw new PolicyParseError(`nests arrays and objects more than ${MAX_POLICY_DEPTH} levels deep`);
+  const { value, minified } = scanJson(text, typeof input === "string");
+  if (!isObject(value)) {
+    throw new PolicyParseError(`must be a JSON object with a Statement, not ${kindOf(value)}`);
   }
-  return value as Record<string, unknown>;
+  return { doc: value, text: minified ?? text };
 }
 
 /** Whether a value nests deeper than MAX_POLICY_DEPTH; iterative, so that it cannot overflow the stack itself. */
@@ -213,9 +237,260 @@ function nestsTooDeep(root: object): boolean {
   return false;
 }
 
-/** The document as it is sent to AWS: the user's own document, minified. */
+/**
+ * The document as it is sent to AWS: a string as the user wrote it, minified (whitespace between tokens
+ * dropped; every string, escape and number kept as written); an object as `JSON.stringify` writes it.
+ *
+ * @throws PolicyParseError when the document cannot be read (see parsePolicy), a duplicated key included.
+ */
 export function serializePolicy(input: unknown): string {
-  return JSON.stringify(parsePolicy(input));
+  return readPolicy(input).text;
+}
+
+/** A container being read by scanJson, and how it was reached from its parent (for paths in messages). */
+interface Frame {
+  container: unknown[] | Record<string, unknown>;
+  step: string;
+  keys?: Set<string>;
+  key?: string;
+}
+
+const numberToken = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+const escapes: Record<string, string> = { '"': '"', "\\": "\\", "/": "/", b: "\b", f: "\f", n: "\n", r: "\r", t: "\t" };
+
+/**
+ * A JSON reader (RFC 8259, as strict as `JSON.parse`) that keeps each number's text, refuses a key given twice
+ * in one object (naming where), stops at MAX_POLICY_DEPTH, and never recurses, so no input can overflow the
+ * stack. With `minify`, it also returns the text without whitespace between tokens.
+ */
+function scanJson(text: string, minify: boolean): { value: unknown; minified?: string } {
+  const parts: string[] = [];
+  const stack: Frame[] = [];
+  let i = 0;
+  let copied = 0;
+  const fail = (what: string): never => {
+    throw new PolicyParseError(`is not valid JSON (${what})`);
+  };
+  const unexpected = (): never =>
+    fail(i >= text.length ? "unexpected end of text" : `unexpected ${JSON.stringify(text[i])} at position ${i}`);
+  // Minifying copies the text between runs of whitespace, which are all between tokens.
+  const skipSpace = (): void => {
+    const start = i;
+    for (let c = text.charCodeAt(i); c === 32 || c === 9 || c === 10 || c === 13; c = text.charCodeAt(++i)) {
+      // whitespace between tokens
+    }
+    if (minify && i > start) {
+      parts.push(text.slice(copied, start));
+      copied = i;
+    }
+  };
+  const readString = (): string => {
+    let value = "";
+    let chunk = ++i;
+    for (;;) {
+      const c = text.charCodeAt(i);
+      if (Number.isNaN(c)) {
+        fail("unterminated string");
+      } else if (c === 34) {
+        value += text.slice(chunk, i);
+        i++;
+        break;
+      } else if (c === 92) {
+        value += text.slice(chunk, i);
+        const kind = text[i + 1];
+        if (kind === "u") {
+          const hex = text.slice(i + 2, i + 6);
+          if (!/^[0-9a-fA-F]{4}$/.test(hex)) {
+            fail(`bad \\u escape at position ${i}`);
+          }
+          value += String.fromCharCode(parseInt(hex, 16));
+          i += 6;
+        } else if (kind !== undefined && kind in escapes) {
+          value += escapes[kind];
+          i += 2;
+        } else {
+          fail(`bad escape at position ${i}`);
+        }
+        chunk = i;
+      } else if (c < 0x20) {
+        fail(`unescaped control character in a string at position ${i}`);
+      } else {
+        i++;
+      }
+    }
+    return value;
+  };
+  const pathOf = (): string => stack.map((frame) => frame.step).join("");
+  const open = (container: unknown[] | Record<string, unknown>): void => {
+    if (stack.length >= MAX_POLICY_DEPTH) {
+      throw new PolicyParseError(`nests arrays and objects more than ${MAX_POLICY_DEPTH} levels deep`);
+    }
+    const parent = stack[stack.length - 1];
+    let step = "";
+    if (parent !== undefined) {
+      step = Array.isArray(parent.container)
+        ? `[${parent.container.length}]`
+        : pathStep(parent.key!, stack.length === 1);
+    }
+    stack.push({ container, step, keys: Array.isArray(container) ? undefined : new Set() });
+    i++;
+  };
+  const readKey = (frame: Frame): void => {
+    if (text[i] !== '"') {
+      unexpected();
+    }
+    const key = readString();
+    if (frame.keys!.has(key)) {
+      const at = pathOf();
+      throw new PolicyParseError(`${at ? `${at} ` : ""}has the key ${quote(key)} twice`);
+    }
+    frame.keys!.add(key);
+    frame.key = key;
+    skipSpace();
+    if (text[i] !== ":") {
+      unexpected();
+    }
+    i++;
+  };
+
+  let value: unknown;
+  skipSpace();
+  for (;;) {
+    // Read one value; a container opened here is completed by the loop below.
+    let complete = true;
+    const c = text[i];
+    if (c === "{" || c === "[") {
+      const isArray = c === "[";
+      open(isArray ? [] : {});
+      skipSpace();
+      if (text[i] === (isArray ? "]" : "}")) {
+        i++;
+        value = stack.pop()!.container;
+      } else {
+        complete = false;
+        if (!isArray) {
+          readKey(stack[stack.length - 1]);
+          skipSpace();
+        }
+      }
+    } else if (c === '"') {
+      value = readString();
+    } else if (c === "t" && text.startsWith("true", i)) {
+      value = true;
+      i += 4;
+    } else if (c === "f" && text.startsWith("false", i)) {
+      value = false;
+      i += 5;
+    } else if (c === "n" && text.startsWith("null", i)) {
+      value = null;
+      i += 4;
+    } else {
+      numberToken.lastIndex = i;
+      const match = numberToken.exec(text);
+      if (match === null) {
+        unexpected();
+      }
+      value = new JsonNumber(match![0]);
+      i = numberToken.lastIndex;
+    }
+    if (!complete) {
+      continue;
+    }
+    // Place the value in its container, then close every container it completes.
+    for (;;) {
+      const frame = stack[stack.length - 1];
+      if (frame === undefined) {
+        skipSpace();
+        if (i < text.length) {
+          unexpected();
+        }
+        if (!minify) {
+          return { value };
+        }
+        parts.push(text.slice(copied, i));
+        return { value, minified: parts.join("") };
+      }
+      if (Array.isArray(frame.container)) {
+        frame.container.push(value);
+      } else if (frame.key === "__proto__") {
+        // An own member, as JSON.parse makes it, not the prototype.
+        Object.defineProperty(frame.container, frame.key, {
+          value,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      } else {
+        frame.container[frame.key!] = value;
+      }
+      skipSpace();
+      const close = Array.isArray(frame.container) ? "]" : "}";
+      if (text[i] === ",") {
+        i++;
+        skipSpace();
+        if (!Array.isArray(frame.container)) {
+          readKey(frame);
+          skipSpace();
+        }
+        break;
+      }
+      if (text[i] !== close) {
+        unexpected();
+      }
+      i++;
+      value = stack.pop()!.container;
+    }
+  }
+}
+
+/** How a path names a member: `.Condition`, `["aws:SourceAccount"]`; at the top, `Statement`. */
+function pathStep(key: string, top: boolean): string {
+  if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
+    return top ? key : `.${key}`;
+  }
+  return `[${quote(key)}]`;
+}
+
+/** A key or value quoted for a message, cut to a readable length. */
+function quote(text: string): string {
+  return JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}...` : text);
+}
+
+/** A read value with its numbers as JavaScript numbers. Recursive: read values are at most 64 levels deep. */
+function toPlain(value: unknown): unknown {
+  if (value instanceof JsonNumber) {
+    return Number(value.text);
+  }
+  if (Array.isArray(value)) {
+    return value.map(toPlain);
+  }
+  if (isObject(value)) {
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) {
+      Object.defineProperty(out, key, { value: toPlain(item), enumerable: true, writable: true, configurable: true });
+    }
+    return out;
+  }
+  return value;
+}
+
+/** Whether a read value is a JSON object (not an array, a number or null). */
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof JsonNumber);
+}
+
+/** A read value's JSON type, for messages: "null", "an array", "a number", "a string", ... */
+function kindOf(value: unknown): string {
+  if (value === null) {
+    return "null";
+  }
+  if (Array.isArray(value)) {
+    return "an array";
+  }
+  if (value instanceof JsonNumber) {
+    return "a number";
+  }
+  return typeof value === "object" ? "an object" : `a ${typeof value}`;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -247,13 +522,14 @@ export function validatePolicy(input: unknown, workspaceId?: string): PolicyVali
     return result;
   }
   let doc: Record<string, unknown>;
+  let text: string;
   try {
-    doc = parsePolicy(input);
+    ({ doc, text } = readPolicy(input));
   } catch (err) {
     result.errors.push((err as Error).message);
     return result;
   }
-  const size = Buffer.byteLength(JSON.stringify(doc), "utf8");
+  const size = Buffer.byteLength(text, "utf8");
   if (size > MAX_POLICY_BYTES) {
     result.errors.push(`is ${size} bytes when minified, more than the ${MAX_POLICY_BYTES} bytes allowed`);
     return result;
@@ -310,11 +586,11 @@ function validateStatement(stmt: unknown, at: string, workspaceId: string | unde
   if (stmt === UNKNOWN) {
     return;
   }
-  if (typeof stmt !== "object" || stmt === null || Array.isArray(stmt)) {
+  if (!isObject(stmt)) {
     errors.push(`${at} must be an object`);
     return;
   }
-  const s = stmt as Record<string, unknown>;
+  const s = stmt;
   for (const key of Object.keys(s)) {
     if (!statementKeys.has(key)) {
       errors.push(`${at} has an unknown element "${key}"`);
@@ -415,11 +691,11 @@ function validatePrincipal(principal: unknown, at: string, errors: string[]): vo
     errors.push(`${at} must be "*" or an object such as {"AWS": "arn:aws:iam::123456789012:root"}, not a string`);
     return;
   }
-  if (typeof principal !== "object" || principal === null || Array.isArray(principal)) {
+  if (!isObject(principal)) {
     errors.push(`${at} must be "*" or an object of principal type to principals`);
     return;
   }
-  const entries = Object.entries(principal as Record<string, unknown>);
+  const entries = Object.entries(principal);
   if (entries.length === 0) {
     errors.push(`${at} must name at least one principal`);
   }
@@ -440,27 +716,27 @@ function validateCondition(condition: unknown, at: string, errors: string[]): vo
   if (condition === UNKNOWN) {
     return;
   }
-  if (typeof condition !== "object" || condition === null || Array.isArray(condition)) {
+  if (!isObject(condition)) {
     errors.push(`${at} must be an object of operator to {key: value}`);
     return;
   }
-  for (const [operator, block] of Object.entries(condition as Record<string, unknown>)) {
+  for (const [operator, block] of Object.entries(condition)) {
     if (!/^[A-Za-z:]+$/.test(operator)) {
       errors.push(`${at} has a malformed operator "${operator}"`);
     }
     if (block === UNKNOWN) {
       continue;
     }
-    if (typeof block !== "object" || block === null || Array.isArray(block)) {
+    if (!isObject(block)) {
       errors.push(`${at}.${operator} must be an object of condition key to value(s)`);
       continue;
     }
-    for (const [key, value] of Object.entries(block as Record<string, unknown>)) {
+    for (const [key, value] of Object.entries(block)) {
       const values = Array.isArray(value) ? value : [value];
       if (Array.isArray(value) && value.length === 0) {
         errors.push(`${at}.${operator}["${key}"] must have at least one value`);
       }
-      if (!values.every((v) => typeof v === "string" || typeof v === "number" || typeof v === "boolean")) {
+      if (!values.every((v) => typeof v === "string" || v instanceof JsonNumber || typeof v === "boolean")) {
         errors.push(`${at}.${operator}["${key}"] values must be strings, numbers or booleans`);
       }
     }
@@ -484,7 +760,7 @@ function stringList(value: unknown, at: string, errors: string[]): string[] {
     }
     return value.filter((v): v is string => typeof v === "string");
   }
-  errors.push(`${at} must be a string or a list of strings, not ${value === null ? "null" : typeof value}`);
+  errors.push(`${at} must be a string or a list of strings, not ${kindOf(value)}`);
   return [];
 }
 
@@ -511,7 +787,7 @@ function checkText(value: unknown, at: string, errors: string[]): void {
       }
     } else if (Array.isArray(v)) {
       v.forEach((item, i) => visit(item, `${path}[${i}]`));
-    } else if (typeof v === "object" && v !== null) {
+    } else if (isObject(v)) {
       for (const [key, item] of Object.entries(v)) {
         const problem = bad(key);
         if (problem) {
@@ -529,8 +805,8 @@ function isOpenToAnyone(s: Record<string, unknown>): boolean {
   if (principal === "*") {
     return true;
   }
-  if (typeof principal === "object" && principal !== null && !Array.isArray(principal)) {
-    const aws = (principal as Record<string, unknown>).AWS;
+  if (isObject(principal)) {
+    const aws = principal.AWS;
     return aws === "*" || (Array.isArray(aws) && aws.includes("*"));
   }
   return false;
@@ -610,7 +886,7 @@ function globMatches(pattern: string, value: string): boolean {
  */
 export function normalizePolicy(input: unknown, options?: PolicyComparisonOptions): string {
   const partition = partitionOf(options);
-  return stringify(canonicalizePolicy(parsePolicy(input), partition));
+  return canonicalJson(canonicalizePolicy(readPolicy(input).doc, partition));
 }
 
 /**
@@ -658,8 +934,7 @@ function canonicalizePolicy(doc: Record<string, unknown>, partition: string): Re
   for (const [key, value] of Object.entries(doc)) {
     if (key === "Statement") {
       const statements = Array.isArray(value) ? value : [value];
-      const canonical = statements.map((stmt) => canonicalizeStatement(stmt, partition)).map((stmt) => stringify(stmt));
-      out.Statement = [...new Set(canonical)].sort().map((text) => JSON.parse(text) as unknown);
+      out.Statement = canonicalSet(statements.map((stmt) => canonicalizeStatement(stmt, partition)));
     } else {
       out[key] = value;
     }
@@ -672,11 +947,11 @@ function canonicalizePolicy(doc: Record<string, unknown>, partition: string): Re
 }
 
 function canonicalizeStatement(stmt: unknown, partition: string): unknown {
-  if (typeof stmt !== "object" || stmt === null || Array.isArray(stmt)) {
+  if (!isObject(stmt)) {
     return stmt;
   }
   const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(stmt as Record<string, unknown>)) {
+  for (const [key, value] of Object.entries(stmt)) {
     switch (key) {
       case "Action":
       case "NotAction":
@@ -717,7 +992,7 @@ function canonicalList(value: unknown, mapItem: (item: string) => string): unkno
 function canonicalSet(items: unknown[]): unknown[] {
   const byText = new Map<string, unknown>();
   for (const item of items) {
-    byText.set(stringify(item), item);
+    byText.set(canonicalJson(item), item);
   }
   return [...byText.keys()].sort().map((text) => byText.get(text));
 }
@@ -726,11 +1001,11 @@ function canonicalizePrincipal(principal: unknown, partition: string): unknown {
   if (principal === "*") {
     return { AWS: ["*"] };
   }
-  if (typeof principal !== "object" || principal === null || Array.isArray(principal)) {
+  if (!isObject(principal)) {
     return principal;
   }
   const out: Record<string, unknown> = {};
-  for (const [type, value] of Object.entries(principal as Record<string, unknown>)) {
+  for (const [type, value] of Object.entries(principal)) {
     out[type] = canonicalList(value, (name) => (type === "AWS" ? canonicalPrincipal(name, partition) : name));
   }
   return out;
@@ -764,25 +1039,41 @@ function partitionOf(options: PolicyComparisonOptions | undefined): string {
  * strings (`true` ≡ `"true"`, `10` ≡ `"10"`); key names are case-insensitive; empty blocks mean nothing.
  */
 function canonicalizeCondition(condition: unknown): unknown {
-  if (typeof condition !== "object" || condition === null || Array.isArray(condition)) {
+  if (!isObject(condition)) {
     return condition;
   }
-  const entries: string[] = [];
-  for (const [operator, block] of Object.entries(condition as Record<string, unknown>)) {
-    if (typeof block !== "object" || block === null || Array.isArray(block)) {
-      entries.push(stringify([operator, block]));
+  const entries: unknown[] = [];
+  for (const [operator, block] of Object.entries(condition)) {
+    if (!isObject(block)) {
+      entries.push([operator, block]);
       continue;
     }
-    for (const [key, value] of Object.entries(block as Record<string, unknown>)) {
-      // IAM compares scalars as strings; anything else (invalid, but compared soundly) stays a JSON value.
+    for (const [key, value] of Object.entries(block)) {
+      // IAM compares scalars as strings (a number as written); anything else (invalid, but compared soundly)
+      // stays a JSON value.
       const values = (Array.isArray(value) ? (value as unknown[]) : [value]).map((v) =>
-        typeof v === "string" || typeof v === "number" || typeof v === "boolean" ? String(v) : { json: v },
+        typeof v === "string" || typeof v === "boolean" ? String(v) : v instanceof JsonNumber ? v.text : { json: v },
       );
-      entries.push(stringify([operator, key.toLowerCase(), canonicalSet(values)]));
+      entries.push([operator, key.toLowerCase(), canonicalSet(values)]);
     }
   }
-  if (entries.length === 0) {
-    return undefined;
+  return entries.length === 0 ? undefined : canonicalSet(entries);
+}
+
+/**
+ * JSON text with object keys sorted and each number as written. Recursive: canonical values nest at most a
+ * few levels deeper than a read document (64).
+ */
+function canonicalJson(value: unknown): string {
+  if (value instanceof JsonNumber) {
+    return value.text;
   }
-  return [...new Set(entries)].sort().map((text) => JSON.parse(text) as unknown);
+  if (Array.isArray(value)) {
+    return `[${value.map(canonicalJson).join(",")}]`;
+  }
+  if (typeof value === "object" && value !== null) {
+    const members = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${members.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
 }
