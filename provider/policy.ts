@@ -84,29 +84,27 @@ export const SUPPORTED_ACTIONS: readonly string[] = [
 const supportedActionSet = new Set(SUPPORTED_ACTIONS.map((action) => action.toLowerCase()));
 
 /**
- * Condition keys that narrow who may use a grant to `*`. A statement open to `*` with one of these is not
- * reported as open to anyone.
+ * How each condition key that identifies the caller (or, for a service, whose resource it acts for) does so;
+ * the open-to-anyone warning is silenced only by a positive match on one of these. Keys anyone can satisfy
+ * are absent on purpose: `aws:username` (any account may have a user of that name), `aws:PrincipalTag/*`
+ * (anyone may tag their own role), `aws:PrincipalServiceName` (a service acts for any of its customers).
  */
-const restrictingConditionKeys = new Set(
-  [
-    "aws:PrincipalOrgID",
-    "aws:PrincipalOrgPaths",
-    "aws:PrincipalAccount",
-    "aws:PrincipalArn",
-    "aws:PrincipalServiceName",
-    "aws:SourceAccount",
-    "aws:SourceArn",
-    "aws:SourceOrgID",
-    "aws:SourceOrgPaths",
-    "aws:SourceOwner",
-    "aws:SourceVpc",
-    "aws:SourceVpce",
-    "aws:SourceIp",
-    "aws:VpcSourceIp",
-    "aws:userid",
-    "aws:username",
-  ].map((key) => key.toLowerCase()),
-);
+const callerKeys = new Map<string, "account" | "org" | "orgPath" | "arn" | "userid" | "id" | "ip">([
+  ["aws:principalaccount", "account"],
+  ["aws:sourceaccount", "account"],
+  ["aws:sourceowner", "account"],
+  ["aws:principalorgid", "org"],
+  ["aws:sourceorgid", "org"],
+  ["aws:principalorgpaths", "orgPath"],
+  ["aws:sourceorgpaths", "orgPath"],
+  ["aws:principalarn", "arn"],
+  ["aws:sourcearn", "arn"],
+  ["aws:userid", "userid"],
+  ["aws:sourcevpc", "id"],
+  ["aws:sourcevpce", "id"],
+  ["aws:sourceip", "ip"],
+  ["aws:vpcsourceip", "ip"],
+]);
 
 const principalTypes = ["AWS", "Service", "Federated", "CanonicalUser"];
 const statementKeys = new Set([
@@ -676,7 +674,7 @@ function validateStatement(stmt: unknown, at: string, workspaceId: string | unde
     validateCondition(s.Condition, `${at}.Condition`, errors);
   }
 
-  if (s.Effect === "Allow" && isOpenToAnyone(s) && !hasRestrictingCondition(s.Condition)) {
+  if (s.Effect === "Allow" && isOpenToAnyone(s) && !restrictsCaller(s.Condition)) {
     warnings.push(
       `${at} allows Principal "*" with no condition restricting who (e.g. aws:PrincipalOrgID or aws:SourceAccount): the workspace is open to anyone`,
     );
@@ -812,16 +810,73 @@ function isOpenToAnyone(s: Record<string, unknown>): boolean {
   return false;
 }
 
-function hasRestrictingCondition(condition: unknown): boolean {
-  if (typeof condition !== "object" || condition === null) {
+/**
+ * Whether a condition lets only some callers through. Its entries must all hold, so one entry that
+ * restricts is enough: a positive match (not negated, not `...IfExists`, not `ForAllValues:`, which holds
+ * when the key is absent) on a key that identifies the caller, every value of which pins something no
+ * stranger can have (see `pinsCaller`). Anything else (`Null`, negations, wildcard-only values) restricts
+ * nobody. At preview, a value not known yet in such a match counts as restricting (check runs again with it
+ * known); a whole condition or operator block not known yet does not.
+ */
+function restrictsCaller(condition: unknown): boolean {
+  if (!isObject(condition)) {
     return false;
   }
-  return Object.values(condition as Record<string, unknown>).some(
-    (block) =>
-      typeof block === "object" &&
-      block !== null &&
-      Object.keys(block).some((key) => restrictingConditionKeys.has(key.toLowerCase())),
-  );
+  return Object.entries(condition).some(([qualified, block]) => {
+    if (qualified.startsWith("ForAllValues:") || qualified.endsWith("IfExists")) {
+      return false;
+    }
+    const operator = qualified.startsWith("ForAnyValue:") ? qualified.slice("ForAnyValue:".length) : qualified;
+    return (
+      isObject(block) &&
+      Object.entries(block).some(([key, value]) => {
+        const kind = callerKeys.get(key.toLowerCase());
+        const values: unknown[] = Array.isArray(value) ? value : [value];
+        return (
+          kind !== undefined &&
+          values.length > 0 &&
+          values.every((v) => {
+            const text = typeof v === "string" ? v : v instanceof JsonNumber ? v.text : undefined;
+            return text !== undefined && (text.includes(UNKNOWN) || pinsCaller(kind, operator, text));
+          })
+        );
+      })
+    );
+  });
+}
+
+/** Whether `operator` with one `value` on a key of `kind` lets through only callers a stranger cannot be. */
+function pinsCaller(kind: string, operator: string, value: string): boolean {
+  if (kind === "ip") {
+    // A /0 block is every address.
+    return operator === "IpAddress" && !/\/0*$/.test(value);
+  }
+  if (operator === "StringEquals" || operator === "StringEqualsIgnoreCase") {
+    return true;
+  }
+  // ArnEquals honours wildcards as ArnLike does.
+  const isPattern =
+    operator === "StringLike" || (kind === "arn" && (operator === "ArnLike" || operator === "ArnEquals"));
+  if (!isPattern) {
+    return false;
+  }
+  const literal = (part: string | undefined): boolean => part !== undefined && part !== "" && !/[*?]/.test(part);
+  switch (kind) {
+    case "orgPath":
+      return literal(value.split("/")[0]);
+    case "userid":
+      return literal(value.split(":")[0]);
+    case "arn": {
+      const parts = value.split(":");
+      if (parts.length < 6 || parts[0] !== "arn") {
+        return false;
+      }
+      // An account pins the owner; without one (S3), only a whole literal resource name does.
+      return parts[4] === "" ? literal(parts.slice(5).join(":")) : literal(parts[4]);
+    }
+    default:
+      return literal(value);
+  }
 }
 
 /**
