@@ -50,11 +50,17 @@ export type PolicyInput = string | PolicyDocument;
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 /**
- * The largest document accepted, in UTF-8 bytes of its minified JSON. AMP does not document a limit; this
- * matches the largest IAM resource-based policy limit (20 KiB) so that an oversized document fails at
- * preview instead of at apply.
+ * The size past which `validatePolicy` warns, in UTF-8 bytes of the document as sent (minified). AMP documents
+ * no limit (its API takes any string), so no size fails; this is the largest limit IAM sets on resource-based
+ * policies elsewhere (20 KiB), a hint that the service may refuse the document.
  */
-export const MAX_POLICY_BYTES = 20480;
+export const POLICY_SIZE_WARNING_BYTES = 20480;
+
+/**
+ * @deprecated No size limit is enforced any more: AMP documents none. Use `POLICY_SIZE_WARNING_BYTES`, the size
+ * past which `validatePolicy` warns (the same value).
+ */
+export const MAX_POLICY_BYTES = POLICY_SIZE_WARNING_BYTES;
 
 /**
  * The deepest nesting of arrays and objects accepted. A policy needs six levels (document, Statement list,
@@ -528,9 +534,11 @@ export function validatePolicy(input: unknown, workspaceId?: string): PolicyVali
     return result;
   }
   const size = Buffer.byteLength(text, "utf8");
-  if (size > MAX_POLICY_BYTES) {
-    result.errors.push(`is ${size} bytes when minified, more than the ${MAX_POLICY_BYTES} bytes allowed`);
-    return result;
+  if (size > POLICY_SIZE_WARNING_BYTES) {
+    result.warnings.push(
+      `is ${size} bytes when minified, more than the ${POLICY_SIZE_WARNING_BYTES} bytes IAM allows resource policies elsewhere; ` +
+        "AMP documents no limit, so it is sent as written, but the service may refuse it",
+    );
   }
   checkText(doc, "", result.errors);
 

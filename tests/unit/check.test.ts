@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 
 import { type CheckResult, check } from "../../provider/lifecycle";
-import { MAX_POLICY_BYTES, UNKNOWN } from "../../provider/policy";
+import { POLICY_SIZE_WARNING_BYTES, UNKNOWN } from "../../provider/policy";
 
 type Json = null | boolean | number | string | Json[] | JsonObject;
 interface JsonObject {
@@ -270,24 +270,6 @@ const failures: FailureRow[] = [
     property: "policyDocument",
     reason: /surrogate/,
   },
-  {
-    name: `a document of MAX_POLICY_BYTES + 1 bytes`,
-    news: inputs({ policyDocument: policyOfSize(MAX_POLICY_BYTES + 1) }),
-    property: "policyDocument",
-    reason: new RegExp(`${MAX_POLICY_BYTES + 1} bytes`),
-  },
-  {
-    name: "a document of a megabyte",
-    news: inputs({ policyDocument: policyOfSize(1 << 20) }),
-    property: "policyDocument",
-    reason: /bytes/,
-  },
-  {
-    name: "a document counted in UTF-8 bytes, not characters",
-    news: inputs({ policyDocument: policyOfSize(MAX_POLICY_BYTES + 1, "é") }),
-    property: "policyDocument",
-    reason: /bytes/,
-  },
   // the other inputs
   { name: "a numeric clientToken", news: inputs({ clientToken: 42 }), property: "clientToken", reason: /string/ },
   { name: "an empty clientToken", news: inputs({ clientToken: "" }), property: "clientToken" },
@@ -410,6 +392,31 @@ const warned: WarningRow[] = [
     name: 'Principal "*" with a condition that does not restrict who',
     policyDocument: policy({ Principal: "*", Condition: { Bool: { "aws:SecureTransport": "true" } } }),
     warning: /open to anyone/,
+  },
+  {
+    name: "a document of POLICY_SIZE_WARNING_BYTES + 1 bytes (AMP documents no limit: a warning, not a failure)",
+    policyDocument: policyOfSize(POLICY_SIZE_WARNING_BYTES + 1),
+    warning: /^policyDocument is 20481 bytes when minified/,
+  },
+  {
+    name: "a document of a megabyte",
+    policyDocument: policyOfSize(1 << 20),
+    warning: /^policyDocument is 1048576 bytes when minified/,
+  },
+  {
+    name: "a document counted in UTF-8 bytes, not characters",
+    policyDocument: policyOfSize(POLICY_SIZE_WARNING_BYTES + 1, "é"),
+    warning: /^policyDocument is 20481 bytes when minified/,
+  },
+  {
+    name: "a document with a 16 MB string value",
+    policyDocument: JSON.stringify(policy({ Sid: "S".repeat(1 << 24) })),
+    warning: new RegExp(`^policyDocument is ${(1 << 24) + 246} bytes when minified`),
+  },
+  {
+    name: "a large document given as indented text, counted as sent (minified)",
+    policyDocument: JSON.stringify(policyOfSize(POLICY_SIZE_WARNING_BYTES + 1), null, 8),
+    warning: /^policyDocument is 20481 bytes when minified/,
   },
   {
     name: "no Version",
@@ -535,10 +542,11 @@ const hostile: Array<[string, () => Record<string, unknown>, string | undefined]
     "policyDocument",
   ],
   ["a 16 MB string as the document", () => inputs({ policyDocument: "x".repeat(1 << 24) }), "policyDocument"],
+  // Valid, only large: no failure (AMP documents no size limit); the warning is checked among the warnings.
   [
     "a 16 MB JSON string value",
     () => inputs({ policyDocument: JSON.stringify(policy({ Sid: "S".repeat(1 << 24) })) }),
-    "policyDocument",
+    undefined,
   ],
   ["a 16 MB workspaceId", () => inputs({ workspaceId: "w".repeat(1 << 24) }), "workspaceId"],
   ["a symbol as the document", () => inputs({ policyDocument: Symbol("policy") }), "policyDocument"],
@@ -757,8 +765,10 @@ describe("check", () => {
       );
     });
 
-    it("accepts a document of exactly MAX_POLICY_BYTES bytes", () => {
-      assert.deepEqual(check(inputs({ policyDocument: policyOfSize(MAX_POLICY_BYTES) })).failures, []);
+    it("neither fails nor warns on a document of exactly POLICY_SIZE_WARNING_BYTES bytes", () => {
+      const result = check(inputs({ policyDocument: policyOfSize(POLICY_SIZE_WARNING_BYTES) }));
+      assert.deepEqual(result.failures, []);
+      assert.deepEqual(result.warnings, []);
     });
 
     it("reports every bad input at once, each on its own property", () => {
