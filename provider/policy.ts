@@ -579,7 +579,7 @@ export function validatePolicy(input: unknown, workspaceId?: string): PolicyVali
     const sid = (stmt as { Sid?: unknown } | null)?.Sid;
     if (typeof sid === "string" && sid !== "" && sid !== UNKNOWN) {
       if (sids.has(sid)) {
-        result.errors.push(`${at}.Sid "${sid}" is used by another statement; Sids must be unique`);
+        result.errors.push(`${at}.Sid ${quote(sid)} is used by another statement; Sids must be unique`);
       }
       sids.add(sid);
     }
@@ -604,8 +604,12 @@ function validateStatement(stmt: unknown, at: string, workspaceId: string | unde
   }
   if (s.Sid !== undefined && typeof s.Sid !== "string") {
     errors.push(`${at}.Sid must be a string`);
-  } else if (typeof s.Sid === "string" && s.Sid !== UNKNOWN && !/^[A-Za-z0-9]*$/.test(s.Sid)) {
-    errors.push(`${at}.Sid "${s.Sid}" may contain only letters and digits`);
+  } else if (typeof s.Sid === "string" && !s.Sid.includes(UNKNOWN) && !/^[A-Za-z0-9]*$/.test(s.Sid)) {
+    // IAM's rule for identity-policy Sids; nothing documents it for AMP resource policies.
+    warnings.push(
+      `${at}.Sid ${quote(s.Sid)} has characters other than letters and digits: IAM requires that of identity-policy Sids; ` +
+        "AMP documents no rule, but the service may refuse it",
+    );
   }
 
   if (s.Effect === undefined) {

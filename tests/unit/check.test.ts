@@ -419,6 +419,22 @@ const warned: WarningRow[] = [
     warning: /^policyDocument is 20481 bytes when minified/,
   },
   {
+    name: 'a Sid with a hyphen ("Allow-Grafana": IAM\'s identity-policy rule, not documented for AMP)',
+    policyDocument: policy({ Sid: "Allow-Grafana" }),
+    warning:
+      /^policyDocument Statement\[0\]\.Sid "Allow-Grafana" has characters other than letters and digits: IAM requires that of identity-policy Sids; AMP documents no rule, but the service may refuse it$/,
+  },
+  {
+    name: "a Sid with spaces and punctuation",
+    policyDocument: policy({ Sid: "Grafana read only (prod)" }),
+    warning: /Statement\[0\]\.Sid "Grafana read only \(prod\)" has characters other than letters and digits/,
+  },
+  {
+    name: "a Sid of a megabyte, quoted short",
+    policyDocument: policy({ Sid: "-".repeat(1 << 20) }),
+    warning: /^policyDocument Statement\[0\]\.Sid "-{80}\.\.\." has characters other than letters and digits/,
+  },
+  {
     name: "no Version",
     policyDocument: { Statement: [statement()] },
     warning: /Version/,
