@@ -997,7 +997,7 @@ function rawText(value: unknown): string | undefined {
 
 /** Builds the canonical object of a parsed document. Never throws on odd shapes: unknown parts are kept. */
 function canonicalizePolicy(doc: Record<string, unknown>, partition: string): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+  const out: Record<string, unknown> = canonicalObject();
   for (const [key, value] of Object.entries(doc)) {
     if (key === "Statement") {
       const statements = Array.isArray(value) ? value : [value];
@@ -1017,7 +1017,7 @@ function canonicalizeStatement(stmt: unknown, partition: string): unknown {
   if (!isObject(stmt)) {
     return stmt;
   }
-  const out: Record<string, unknown> = {};
+  const out: Record<string, unknown> = canonicalObject();
   for (const [key, value] of Object.entries(stmt)) {
     switch (key) {
       case "Action":
@@ -1071,7 +1071,7 @@ function canonicalizePrincipal(principal: unknown, partition: string): unknown {
   if (!isObject(principal)) {
     return principal;
   }
-  const out: Record<string, unknown> = {};
+  const out: Record<string, unknown> = canonicalObject();
   for (const [type, value] of Object.entries(principal)) {
     out[type] = canonicalList(value, (name) => (type === "AWS" ? canonicalPrincipal(name, partition) : name));
   }
@@ -1125,6 +1125,11 @@ function canonicalizeCondition(condition: unknown): unknown {
     }
   }
   return entries.length === 0 ? undefined : canonicalSet(entries);
+}
+
+/** An object for the canonical form: with no prototype, a member named `__proto__` is a member like any other. */
+function canonicalObject(): Record<string, unknown> {
+  return Object.create(null) as Record<string, unknown>;
 }
 
 /**

@@ -277,3 +277,24 @@ describe("the JSON scanner refuses what JSON.parse refuses", () => {
     }
   });
 });
+
+describe("a __proto__ member is a member like any other (never dropped from the comparison)", () => {
+  const rows: Array<[string, string, string]> = [
+    ["at the top", '{"Statement":[],"__proto__":{"a":1}}', '{"Statement":[]}'],
+    ["in a statement", '{"Statement":[{"Effect":"Allow","__proto__":{"a":1}}]}', '{"Statement":[{"Effect":"Allow"}]}'],
+    ["in a Principal", '{"Statement":[{"Principal":{"__proto__":"x"}}]}', '{"Statement":[{"Principal":{}}]}'],
+    [
+      "in a Condition block",
+      '{"Statement":[{"Condition":{"StringEquals":{"__proto__":"x"}}}]}',
+      '{"Statement":[{"Condition":{"StringEquals":{}}}]}',
+    ],
+  ];
+  for (const [where, a, b] of rows) {
+    it(`tells apart a document with a __proto__ member ${where} from one without`, () => {
+      assert.equal(policiesEquivalent(a, b), false);
+      assert.equal(policiesEquivalent(b, a), false);
+      assert.notEqual(normalizePolicy(a), normalizePolicy(b));
+      assert.match(normalizePolicy(a), /"__proto__"/);
+    });
+  }
+});
