@@ -179,10 +179,13 @@ class JsonNumber {
   }
 }
 
-/** A document as read: the value (numbers as `JsonNumber`) and its minified text, the text sent to AWS. */
+/** A document as read: the value (numbers as `JsonNumber`) and the size of the text sent to AWS. */
 interface ReadPolicy {
   doc: Record<string, unknown>;
-  text: string;
+  /** UTF-8 bytes of the minified text, the text sent. */
+  bytes: number;
+  /** The minified text, when asked for. */
+  text?: string;
 }
 
 /**
@@ -199,8 +202,8 @@ export function parsePolicy(input: unknown): Record<string, unknown> {
   return toPlain(readPolicy(input).doc) as Record<string, unknown>;
 }
 
-/** Reads a policy (see parsePolicy), keeping each number's text, and its minified text. */
-function readPolicy(input: unknown): ReadPolicy {
+/** Reads a policy (see parsePolicy), keeping each number's text; with `minify`, also the text to send. */
+function readPolicy(input: unknown, minify = false): ReadPolicy {
   let text: string | undefined;
   if (typeof input === "string") {
     text = input;
@@ -217,11 +220,12 @@ function readPolicy(input: unknown): ReadPolicy {
   if (text === undefined) {
     throw new PolicyParseError(`must be a JSON object with a Statement, not ${kindOf(input)}`);
   }
-  const { value, minified } = scanJson(text, typeof input === "string");
+  const { value, minified, spaces } = scanJson(text, minify && typeof input === "string");
   if (!isObject(value)) {
     throw new PolicyParseError(`must be a JSON object with a Statement, not ${kindOf(value)}`);
   }
-  return { doc: value, text: minified ?? text };
+  // Whitespace between tokens is ASCII, one byte each.
+  return { doc: value, bytes: Buffer.byteLength(text, "utf8") - spaces, text: minified ?? text };
 }
 
 /** Whether a value nests deeper than MAX_POLICY_DEPTH; iterative, so that it cannot overflow the stack itself. */
@@ -248,30 +252,31 @@ function nestsTooDeep(root: object): boolean {
  * @throws PolicyParseError when the document cannot be read (see parsePolicy), a duplicated key included.
  */
 export function serializePolicy(input: unknown): string {
-  return readPolicy(input).text;
+  return readPolicy(input, true).text!;
 }
 
-/** A container being read by scanJson, and how it was reached from its parent (for paths in messages). */
+/** A container being read by scanJson: the key of the member being read (objects), for placing and paths. */
 interface Frame {
   container: unknown[] | Record<string, unknown>;
-  step: string;
-  keys?: Set<string>;
   key?: string;
 }
 
 const numberToken = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+// eslint-disable-next-line no-control-regex
+const plainRun = /[^"\\\u0000-\u001f]*/y;
 const escapes: Record<string, string> = { '"': '"', "\\": "\\", "/": "/", b: "\b", f: "\f", n: "\n", r: "\r", t: "\t" };
 
 /**
  * A JSON reader (RFC 8259, as strict as `JSON.parse`) that keeps each number's text, refuses a key given twice
  * in one object (naming where), stops at MAX_POLICY_DEPTH, and never recurses, so no input can overflow the
- * stack. With `minify`, it also returns the text without whitespace between tokens.
+ * stack. It counts the whitespace between tokens; with `minify`, it also returns the text without it.
  */
-function scanJson(text: string, minify: boolean): { value: unknown; minified?: string } {
+function scanJson(text: string, minify: boolean): { value: unknown; minified?: string; spaces: number } {
   const parts: string[] = [];
   const stack: Frame[] = [];
   let i = 0;
   let copied = 0;
+  let spaces = 0;
   const fail = (what: string): never => {
     throw new PolicyParseError(`is not valid JSON (${what})`);
   };
@@ -283,6 +288,7 @@ function scanJson(text: string, minify: boolean): { value: unknown; minified?: s
     for (let c = text.charCodeAt(i); c === 32 || c === 9 || c === 10 || c === 13; c = text.charCodeAt(++i)) {
       // whitespace between tokens
     }
+    spaces += i - start;
     if (minify && i > start) {
       parts.push(text.slice(copied, start));
       copied = i;
@@ -290,17 +296,20 @@ function scanJson(text: string, minify: boolean): { value: unknown; minified?: s
   };
   const readString = (): string => {
     let value = "";
-    let chunk = ++i;
+    i++;
     for (;;) {
+      // The run up to the next quote, backslash or control character, found by the regex engine.
+      plainRun.lastIndex = i;
+      plainRun.test(text);
+      value += text.slice(i, plainRun.lastIndex);
+      i = plainRun.lastIndex;
       const c = text.charCodeAt(i);
       if (Number.isNaN(c)) {
         fail("unterminated string");
       } else if (c === 34) {
-        value += text.slice(chunk, i);
         i++;
         break;
       } else if (c === 92) {
-        value += text.slice(chunk, i);
         const kind = text[i + 1];
         if (kind === "u") {
           const hex = text.slice(i + 2, i + 6);
@@ -315,28 +324,25 @@ function scanJson(text: string, minify: boolean): { value: unknown; minified?: s
         } else {
           fail(`bad escape at position ${i}`);
         }
-        chunk = i;
-      } else if (c < 0x20) {
-        fail(`unescaped control character in a string at position ${i}`);
       } else {
-        i++;
+        fail(`unescaped control character in a string at position ${i}`);
       }
     }
     return value;
   };
-  const pathOf = (): string => stack.map((frame) => frame.step).join("");
+  // The path of the innermost container, e.g. `Statement[0].Condition`: each parent's member being read.
+  const pathOf = (): string =>
+    stack
+      .slice(0, -1)
+      .map((frame, depth) =>
+        Array.isArray(frame.container) ? `[${frame.container.length}]` : pathStep(frame.key!, depth === 0),
+      )
+      .join("");
   const open = (container: unknown[] | Record<string, unknown>): void => {
     if (stack.length >= MAX_POLICY_DEPTH) {
       throw new PolicyParseError(`nests arrays and objects more than ${MAX_POLICY_DEPTH} levels deep`);
     }
-    const parent = stack[stack.length - 1];
-    let step = "";
-    if (parent !== undefined) {
-      step = Array.isArray(parent.container)
-        ? `[${parent.container.length}]`
-        : pathStep(parent.key!, stack.length === 1);
-    }
-    stack.push({ container, step, keys: Array.isArray(container) ? undefined : new Set() });
+    stack.push({ container });
     i++;
   };
   const readKey = (frame: Frame): void => {
@@ -344,11 +350,11 @@ function scanJson(text: string, minify: boolean): { value: unknown; minified?: s
       unexpected();
     }
     const key = readString();
-    if (frame.keys!.has(key)) {
+    // A member is placed once its value is read, so a key seen before is already an own member.
+    if (Object.prototype.hasOwnProperty.call(frame.container, key)) {
       const at = pathOf();
       throw new PolicyParseError(`${at ? `${at} ` : ""}has the key ${quote(key)} twice`);
     }
-    frame.keys!.add(key);
     frame.key = key;
     skipSpace();
     if (text[i] !== ":") {
@@ -409,10 +415,10 @@ function scanJson(text: string, minify: boolean): { value: unknown; minified?: s
           unexpected();
         }
         if (!minify) {
-          return { value };
+          return { value, spaces };
         }
         parts.push(text.slice(copied, i));
-        return { value, minified: parts.join("") };
+        return { value, minified: parts.join(""), spaces };
       }
       if (Array.isArray(frame.container)) {
         frame.container.push(value);
@@ -526,14 +532,13 @@ export function validatePolicy(input: unknown, workspaceId?: string): PolicyVali
     return result;
   }
   let doc: Record<string, unknown>;
-  let text: string;
+  let size: number;
   try {
-    ({ doc, text } = readPolicy(input));
+    ({ doc, bytes: size } = readPolicy(input));
   } catch (err) {
     result.errors.push((err as Error).message);
     return result;
   }
-  const size = Buffer.byteLength(text, "utf8");
   if (size > POLICY_SIZE_WARNING_BYTES) {
     result.warnings.push(
       `is ${size} bytes when minified, more than the ${POLICY_SIZE_WARNING_BYTES} bytes IAM allows resource policies elsewhere; ` +
