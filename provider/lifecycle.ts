@@ -553,6 +553,8 @@ function begin(what: string, inputs: Partial<ResourcePolicyInputs>, context: Lif
     /** Revisions AMP answered this operation with: proof that a live policy at one of them is ours. */
     const ours = new Set<string>();
     let after: string | undefined;
+    /** The revision of AMP's last answer when another revision had already replaced it. */
+    let replaced: string | undefined;
     let superseded = 0;
     for (let attempt = 1; ; attempt++) {
       const clientToken = request.clientToken(expected, after);
@@ -585,7 +587,12 @@ function begin(what: string, inputs: Partial<ResourcePolicyInputs>, context: Lif
           // The policy in the way was being deleted (AMP shows a deletion late) or changed: look again.
           continue;
         } else {
-          throw new PolicyConflictError(request.explain(live, expected), { cause: err });
+          // If AMP's last answer to this operation was replaced by another writer, say so: that write was accepted.
+          const message =
+            live !== undefined && replaced !== undefined
+              ? request.replaced(replaced, live)
+              : request.explain(live, expected);
+          throw new PolicyConflictError(message, { cause: err });
         }
       }
       ours.add(revisionId);
@@ -595,6 +602,7 @@ function begin(what: string, inputs: Partial<ResourcePolicyInputs>, context: Lif
         // deleted or replaced. Not success: write again, with the token that follows from that revision (so that a
         // re-run after a crash follows the same chain and replays what this run writes).
         after = revisionId;
+        replaced = now === undefined ? undefined : revisionId;
         if (++superseded > 20) {
           await pause(`a write whose revision keeps vanishing on AMP workspace ${workspaceId}`, superseded, timing);
         }
@@ -605,6 +613,7 @@ function begin(what: string, inputs: Partial<ResourcePolicyInputs>, context: Lif
         // Deleted while we waited: write again where the request still applies (a create re-creates it; an update
         // at a revision that is gone reports the deletion).
         after = revisionId;
+        replaced = undefined;
         continue;
       }
       if (live.revisionId !== revisionId) {

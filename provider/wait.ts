@@ -103,8 +103,8 @@ export async function waitFor<T>(
         // The poll itself was cut off at the deadline: say what the wait was for and what it last saw.
         const waited = ((clock.now() - start) / 1000).toFixed(1);
         throw new WaitTimeoutError(
-          `timed out after ${waited}s and ${polls} polls waiting for ${what} (the last poll was cut off at the ` +
-            `deadline); last status seen: ${lastStatus ?? "none"}`,
+          `timed out after ${waited}s and ${polls} polls waiting for ${what}; last status seen: ` +
+            `${lastStatus ?? "none"} (the last poll was cut off at the deadline)`,
           lastStatus,
           { cause: err },
         );

@@ -315,9 +315,18 @@ describe("ResourcePolicy lifecycle against the AMP emulator", function () {
     const { outs } = await lifecycle.create({ workspaceId: ws, policyDocument: remoteWrite("111122223333") });
     emulator.setTransitionDelay(1500);
     const updating = lifecycle.update(outs, { workspaceId: ws, policyDocument: remoteWrite("777788889999") });
-    // Our write is accepted and UPDATING; while the provider waits for it, another writer replaces it.
-    while (!puts().some((e) => e.statusCode === 202 && e.revisionId === outs.revisionId)) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
+    // Our write is accepted and UPDATING, and the provider has seen it so; while it waits, another writer replaces it.
+    const seenAfterWrite = () => {
+      const log = emulator.requestLog();
+      const put = log.findIndex(
+        (e) => e.operation === "PutResourcePolicy" && e.statusCode === 202 && e.revisionId === outs.revisionId,
+      );
+      return (
+        put >= 0 && log.slice(put + 1).some((e) => e.operation === "DescribeResourcePolicy" && e.statusCode === 200)
+      );
+    };
+    while (!seenAfterWrite()) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
     }
     assert.equal(emulator.getPolicy(ws)!.policyStatus, "UPDATING", "our update is in flight");
     const theirs = emulator.putPolicyOutOfBand(ws, remoteWrite("444455556666"));
@@ -330,6 +339,29 @@ describe("ResourcePolicy lifecycle against the AMP emulator", function () {
         /pulumi refresh/.test(err.message),
     );
     assert.equal(emulator.getPolicy(ws)!.revisionId, theirs, "theirs is live; ours was not reported as a success");
+  });
+
+  it("reports a write replaced the instant AMP accepted it as drift, naming the revision AMP accepted", async () => {
+    const { outs } = await lifecycle.create({ workspaceId: ws, policyDocument: remoteWrite("111122223333") });
+    // The provider's first look after its write is slow; the other writer replaces the write meanwhile.
+    emulator.injectFault({ kind: "latency", operation: "DescribeResourcePolicy", latencyMs: 800 });
+    emulator.resetCallCounts();
+    const updating = lifecycle.update(outs, { workspaceId: ws, policyDocument: remoteWrite("777788889999") });
+    while ((emulator.callCounts().DescribeResourcePolicy ?? 0) === 0) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    const ours = emulator.getPolicy(ws)!.revisionId;
+    assert.notEqual(ours, outs.revisionId, "our write was accepted");
+    const theirs = emulator.putPolicyOutOfBand(ws, remoteWrite("444455556666"));
+    await assert.rejects(
+      updating,
+      (err: Error) =>
+        PolicyConflictError.isInstance(err) &&
+        /changed outside Pulumi while this update was in flight/.test(err.message) &&
+        err.message.includes(ours) &&
+        err.message.includes(theirs),
+    );
+    assert.equal(emulator.getPolicy(ws)!.revisionId, theirs);
   });
 
   it("times out a transition that never ends, saying what it waited for and the last status", async () => {
