@@ -4,7 +4,7 @@
  * {@link EmulatorControls}.
  */
 import { ActiveFault, checkFault, Fault, RequestLogEntry } from "./faults";
-import { CreateWorkspaceOptions, StoredPolicy, WorkspaceSnapshot } from "./state";
+import { AppliedWrite, CreateWorkspaceOptions, StoredPolicy, WorkspaceSnapshot } from "./state";
 
 /** The path prefix of every admin endpoint. */
 export const ADMIN_PREFIX = "/_emulator";
@@ -66,6 +66,10 @@ export interface EmulatorControls {
   requestLog(): RequestLogEntry[];
   /** Empties the request log. */
   clearRequestLog(): void;
+  /** The writes the service applied, oldest first. */
+  appliedWrites(): AppliedWrite[];
+  /** Empties the journal of applied writes. */
+  clearAppliedWrites(): void;
   /** Forgets workspaces, tokens, faults, counters and the log. */
   reset(): void;
 }
@@ -169,10 +173,12 @@ function settingsPatch(body: Record<string, unknown>): EmulatorSettingsPatch {
  * - `PUT /_emulator/workspaces/{id}/policy` `{policyDocument: string | object}` → `{revisionId}` (ACTIVE)
  * - `DELETE /_emulator/workspaces/{id}/policy` → `{}` (gone at once)
  * - `PUT /_emulator/workspaces/{id}/policy/frozen` `{frozen: boolean}` → `{frozen}`
- * - `GET /_emulator/faults` → `{faults}`; `POST /_emulator/faults` a fault or an array of faults → `{faults}`;
+ * - `GET /_emulator/faults` → `{faults}`; `POST /_emulator/faults` a fault or an array of faults (each
+ *   `{kind: "error" | "drop" | "latency", operation, count?, afterCommit?, ...}`) → `{faults}`;
  *   `DELETE /_emulator/faults` → `{}`
  * - `GET /_emulator/calls` → `{counts}`; `DELETE /_emulator/calls` → `{}`
  * - `GET /_emulator/requests` → `{requests}`; `DELETE /_emulator/requests` → `{}`
+ * - `GET /_emulator/writes` → `{writes}` (the writes applied); `DELETE /_emulator/writes` → `{}`
  *
  * Unknown workspaces answer 404, bad bodies 400, unknown paths 404, wrong methods 405, all as `{message}`.
  */
@@ -227,6 +233,13 @@ export function handleAdminRequest(controls: EmulatorControls, request: AdminReq
       if (method === "GET") return ok({ requests: controls.requestLog() });
       if (method === "DELETE") {
         controls.clearRequestLog();
+        return ok();
+      }
+      return notAllowed;
+    case "writes":
+      if (method === "GET") return ok({ writes: controls.appliedWrites() });
+      if (method === "DELETE") {
+        controls.clearAppliedWrites();
         return ok();
       }
       return notAllowed;

@@ -36,6 +36,11 @@ interface FaultTarget {
   operation: OperationName | "*";
   /** How many calls are affected (default 1). */
   count?: number;
+  /**
+   * Apply the call first, then hit its answer (default false): the service committed the write, and the client
+   * sees an error, a dropped connection or a late answer instead of the result. The case client tokens exist for.
+   */
+  afterCommit?: boolean;
 }
 
 /**
@@ -54,7 +59,10 @@ export interface ErrorFault extends FaultTarget {
   message?: string;
 }
 
-/** Delay the answer of the next calls (the call is then processed normally, unless another fault applies). */
+/**
+ * Delay the next calls (the call is then processed normally, unless another fault applies). With `afterCommit`, the
+ * call is applied at once and only its answer is late: slower than a client's deadline, it is an answer lost.
+ */
 export interface LatencyFault extends FaultTarget {
   /** Discriminator. */
   kind: "latency";
@@ -62,7 +70,10 @@ export interface LatencyFault extends FaultTarget {
   latencyMs: number;
 }
 
-/** Destroy the connection of the next calls without answering (the call is not processed). */
+/**
+ * Destroy the connection of the next calls without answering: the call is not processed, or, with `afterCommit`,
+ * processed and its answer never sent.
+ */
 export interface DropFault extends FaultTarget {
   /** Discriminator. */
   kind: "drop";
@@ -76,12 +87,21 @@ export type ActiveFault = Fault & { remaining: number };
 
 /** What the injector decided for one call. */
 export interface FaultDecision {
-  /** Total added latency, ms. */
+  /** Total added latency before the call is processed, ms. */
   latencyMs: number;
-  /** Destroy the socket without answering. */
+  /** Destroy the socket without answering (and without processing the call). */
   drop: boolean;
   /** Answer with this error instead of processing the call. */
   error?: AmpError;
+  /** What happens to the answer after the call was processed (faults with `afterCommit`). */
+  afterCommit: {
+    /** Total added latency between processing and answering, ms. */
+    latencyMs: number;
+    /** Destroy the socket instead of sending the answer. */
+    drop: boolean;
+    /** Send this error instead of the answer. */
+    error?: AmpError;
+  };
 }
 
 /** Throws a plain `Error` unless `fault` is a well-formed {@link Fault}. */
@@ -91,6 +111,9 @@ export function checkFault(fault: unknown): asserts fault is Fault {
   const operation = candidate.operation;
   if (operation !== "*" && !OPERATIONS.includes(operation as OperationName)) {
     throw new Error(`fault operation must be "*" or one of ${OPERATIONS.join(", ")}`);
+  }
+  if (candidate.afterCommit !== undefined && typeof candidate.afterCommit !== "boolean") {
+    throw new Error("afterCommit must be a boolean");
   }
   const count = candidate.count;
   if (count !== undefined && (typeof count !== "number" || !Number.isInteger(count) || count < 1)) {
@@ -164,22 +187,24 @@ export class FaultInjector {
   }
 
   /**
-   * Consumes what applies to one call: every matching latency fault adds its delay; then the first matching drop
-   * or error fault (in the order they were added) decides the outcome.
+   * Consumes what applies to one call: every matching latency fault adds its delay (before the call, or with
+   * `afterCommit` between the call and its answer); then the first matching drop or error fault (in the order they
+   * were added) decides the outcome, before the call or, with `afterCommit`, after it.
    */
   take(operation: OperationName, workspaceId: string | undefined): FaultDecision {
-    const decision: FaultDecision = { latencyMs: 0, drop: false };
+    const decision: FaultDecision = { latencyMs: 0, drop: false, afterCommit: { latencyMs: 0, drop: false } };
     let decided = false;
     for (const fault of this.faults) {
       if (fault.operation !== "*" && fault.operation !== operation) continue;
+      const target = fault.afterCommit ? decision.afterCommit : decision;
       if (fault.kind === "latency") {
-        decision.latencyMs += fault.latencyMs;
+        target.latencyMs += fault.latencyMs;
         fault.remaining -= 1;
       } else if (!decided) {
         decided = true;
         fault.remaining -= 1;
-        if (fault.kind === "drop") decision.drop = true;
-        else decision.error = faultError(fault, operation, workspaceId);
+        if (fault.kind === "drop") target.drop = true;
+        else target.error = faultError(fault, operation, workspaceId);
       }
     }
     this.faults = this.faults.filter((fault) => fault.remaining > 0);
@@ -244,6 +269,13 @@ export interface RequestLogEntry {
   errorType?: string;
   /** What the fault injector or rate limiter did to the call, if anything. */
   fault?: "error" | "drop" | "latency" | "rate-limit";
+  /** The fault hit the answer after the call was processed (see `afterCommit`). */
+  afterCommit?: boolean;
+  /**
+   * For a call whose answer a fault replaced or lost after it was processed: the status the service had answered
+   * (e.g. 202 for a write it applied). `statusCode` is what the client got (0 for a dropped connection).
+   */
+  committedStatusCode?: number;
   /** How long the call took to answer, ms. */
   durationMs: number;
 }

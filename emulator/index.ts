@@ -14,7 +14,7 @@
 import { EmulatorControls, EmulatorSettings, EmulatorSettingsPatch, handleAdminRequest } from "./admin";
 import { ActiveFault, CallJournal, Fault, FaultInjector, RateLimiter, RequestLogEntry } from "./faults";
 import { AuthSettings, EmulatorServer } from "./server";
-import { AmpState, CreateWorkspaceOptions, StoredPolicy, WorkspaceSnapshot } from "./state";
+import { AmpState, AppliedWrite, CreateWorkspaceOptions, StoredPolicy, WorkspaceSnapshot } from "./state";
 
 export { ADMIN_PREFIX } from "./admin";
 export type { EmulatorSettings, EmulatorSettingsPatch } from "./admin";
@@ -32,6 +32,7 @@ export type {
 export { SUPPORTED_POLICY_ACTIONS } from "./policy";
 export { NO_POLICY } from "./state";
 export type {
+  AppliedWrite,
   CreateWorkspaceOptions,
   PolicyStatusCode,
   StoredPolicy,
@@ -277,7 +278,21 @@ export class AmpEmulator implements EmulatorControls {
     this.journal.clearLog();
   }
 
-  /** Forgets workspaces, policies, client tokens, faults, counters and the log; settings (and the rate limit) stay. */
+  /**
+   * The writes the service applied through its API, oldest first: one entry per Put or Delete that changed the
+   * state, however its answer fared (a replay of a client token is not a write). Out-of-band controls are not
+   * recorded.
+   */
+  appliedWrites(): AppliedWrite[] {
+    return this.state.appliedWrites();
+  }
+
+  /** Empties the journal of applied writes. */
+  clearAppliedWrites(): void {
+    this.state.clearAppliedWrites();
+  }
+
+  /** Forgets workspaces, policies, client tokens, faults, counters and the logs; settings (and the rate limit) stay. */
   reset(): void {
     this.state.clear();
     this.injector.clear();

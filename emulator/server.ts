@@ -272,6 +272,7 @@ export class EmulatorServer {
       return;
     }
 
+    let outcome: { statusCode: number; output?: unknown } | AmpError;
     try {
       if (this.context.auth.verifySignature) {
         await verifySignature(
@@ -284,12 +285,45 @@ export class EmulatorServer {
           },
         );
       }
-      const { statusCode, output } = this.dispatch(operation, workspaceId ?? "", query, body);
-      this.finish(entry, response, undefined, statusCode, output);
+      outcome = this.dispatch(operation, workspaceId ?? "", query, body);
     } catch (error) {
       if (!(error instanceof AmpError)) throw error;
-      this.finish(entry, response, error);
+      outcome = error;
     }
+
+    // Faults after commit: the call above was applied; now its answer is late, replaced or lost.
+    const after = decision.afterCommit;
+    const committedStatusCode = outcome.statusCode;
+    if (after.latencyMs > 0) {
+      entry.fault = "latency";
+      entry.afterCommit = true;
+      await this.sleep(after.latencyMs);
+      if (!this.server) {
+        entry.committedStatusCode = committedStatusCode;
+        entry.durationMs = this.context.now() - started;
+        this.context.journal.log(entry);
+        request.socket.destroy();
+        return;
+      }
+    }
+    if (after.drop) {
+      entry.fault = "drop";
+      entry.afterCommit = true;
+      entry.committedStatusCode = committedStatusCode;
+      entry.durationMs = this.context.now() - started;
+      this.context.journal.log(entry);
+      request.socket.destroy();
+      return;
+    }
+    if (after.error) {
+      entry.fault = "error";
+      entry.afterCommit = true;
+      entry.committedStatusCode = committedStatusCode;
+      this.finish(entry, response, after.error);
+      return;
+    }
+    if (outcome instanceof AmpError) this.finish(entry, response, outcome);
+    else this.finish(entry, response, undefined, outcome.statusCode, outcome.output);
   }
 
   /** Fills the log entry's request members (client token, revision) without failing on a bad body. */

@@ -186,6 +186,25 @@ export interface DeleteInput {
   revisionId?: string;
 }
 
+/**
+ * A write the service applied (a replay of a client token applies nothing and is not recorded): the ground truth
+ * for "at most one write per operation", whatever happened to the answers.
+ */
+export interface AppliedWrite {
+  /** When it was applied (ISO 8601). */
+  time: string;
+  /** The operation. */
+  operation: "PutResourcePolicy" | "DeleteResourcePolicy" | "CreateWorkspace" | "DeleteWorkspace";
+  /** The workspace written. */
+  workspaceId: string;
+  /** The client token of the call, if any. */
+  clientToken?: string;
+  /** The revision the call expected (`revisionId` of the request), if any. */
+  expectedRevisionId?: string;
+  /** The policy revision the write created (Put) or deleted (Delete). */
+  revisionId?: string;
+}
+
 interface PolicyRecord {
   document: string;
   revisionId: string;
@@ -273,6 +292,7 @@ export class AmpState {
   private readonly now: () => number;
   private readonly workspaces = new Map<string, WorkspaceRecord>();
   private readonly tokens = new Map<string, TokenRecord>();
+  private applied: AppliedWrite[] = [];
 
   /**
    * @param settings initial settings.
@@ -293,6 +313,7 @@ export class AmpState {
     const tags = validateTags(input.tags);
     return this.idempotent("CreateWorkspace", clientToken, [alias, kmsKeyArn, tags], () => {
       const record = this.addWorkspace({ alias, kmsKeyArn, tags }, "CREATING");
+      this.recordApplied("CreateWorkspace", record.workspaceId, clientToken);
       return {
         workspaceId: record.workspaceId,
         arn: record.arn,
@@ -325,6 +346,7 @@ export class AmpState {
       record.status = "DELETING";
       record.transitionEndsAt = this.now() + this.settings.transitionDelayMs;
       record.policy = undefined;
+      this.recordApplied("DeleteWorkspace", record.workspaceId, clientToken);
       return undefined;
     });
   }
@@ -414,6 +436,7 @@ export class AmpState {
         status: policyStatus,
         transitionEndsAt: this.now() + this.settings.transitionDelayMs,
       };
+      this.recordApplied("PutResourcePolicy", workspace.workspaceId, clientToken, revisionId, newRevision);
       return { policyStatus, revisionId: newRevision };
     });
   }
@@ -458,6 +481,7 @@ export class AmpState {
       policy.visibleFrom = now + this.settings.deleteVisibilityLagMs;
       policy.status = "DELETING";
       policy.transitionEndsAt = policy.visibleFrom + this.settings.transitionDelayMs;
+      this.recordApplied("DeleteResourcePolicy", workspace.workspaceId, clientToken, revisionId, policy.revisionId);
       return undefined;
     });
   }
@@ -534,10 +558,21 @@ export class AmpState {
     });
   }
 
-  /** Forgets every workspace and client token. */
+  /** The writes applied through the API, oldest first (replays of a client token are not writes). */
+  appliedWrites(): AppliedWrite[] {
+    return this.applied.map((write) => ({ ...write }));
+  }
+
+  /** Empties the journal of applied writes. */
+  clearAppliedWrites(): void {
+    this.applied = [];
+  }
+
+  /** Forgets every workspace and client token, and the journal of applied writes. */
   clear(): void {
     this.workspaces.clear();
     this.tokens.clear();
+    this.applied = [];
   }
 
   /** The ARN of a workspace id in this account and region. */
@@ -583,6 +618,24 @@ export class AmpState {
     for (const [key, token] of this.tokens) {
       if (now >= token.expiresAt) this.tokens.delete(key);
     }
+  }
+
+  private recordApplied(
+    operation: AppliedWrite["operation"],
+    workspaceId: string,
+    clientToken: string | undefined,
+    expectedRevisionId?: string,
+    revisionId?: string,
+  ): void {
+    this.applied.push({
+      time: new Date(this.now()).toISOString(),
+      operation,
+      workspaceId,
+      ...(clientToken !== undefined ? { clientToken } : {}),
+      ...(expectedRevisionId !== undefined ? { expectedRevisionId } : {}),
+      ...(revisionId !== undefined ? { revisionId } : {}),
+    });
+    if (this.applied.length > 10_000) this.applied.splice(0, this.applied.length - 10_000);
   }
 
   private requireWorkspace(workspaceId: string): WorkspaceRecord {

@@ -70,6 +70,14 @@ export function isAwsError(err: unknown, ...names: string[]): boolean {
   return typeof err === "object" && err !== null && names.includes(String((err as { name?: unknown }).name));
 }
 
+/**
+ * Whether `err` is AMP's conflict for a client token already used with other request parameters: a conflict that
+ * no amount of waiting clears, unlike one with a policy or workspace that is transitioning.
+ */
+export function isClientTokenConflict(err: unknown): boolean {
+  return isAwsError(err, "ConflictException") && /client ?token/i.test(messageOf(err));
+}
+
 /** The message of any thrown value, for wrapping. */
 export function messageOf(err: unknown): string {
   if (err instanceof Error) {

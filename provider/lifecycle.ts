@@ -2,10 +2,17 @@
  * The lifecycle of an AMP workspace resource policy over plain values: check, diff, create, read, update,
  * delete. It knows nothing of how it is served (dynamic provider or plugin).
  */
-import { createHash, randomUUID } from "node:crypto";
+import { createHash } from "node:crypto";
 
 import { type AmpApi, type AmpSettings, type LivePolicy, ampApi, isWorkspaceId } from "./amp";
-import { NotFoundError, PolicyConflictError, isAwsError, messageOf } from "./errors";
+import {
+  NotFoundError,
+  PolicyConflictError,
+  WaitTimeoutError,
+  isAwsError,
+  isClientTokenConflict,
+  messageOf,
+} from "./errors";
 import {
   type PolicyInput,
   UNKNOWN,
@@ -22,7 +29,11 @@ export interface ResourcePolicyInputs {
   workspaceId: string;
   /** The policy, as a JSON string or an object. Sent as given; compared by IAM meaning. */
   policyDocument: PolicyInput;
-  /** Idempotency token for the first write; by default one of ours, the same across retries of an operation. */
+  /**
+   * Mixed into the idempotency token of each write. The token sent is derived from it, the workspace, the
+   * expected revision and the document: the same for retries and for a re-run after a crash, different for any
+   * other request, so two resources (or a re-create) with the same `clientToken` never collide.
+   */
   clientToken?: string;
   /**
    * The revision expected to be current at the first write: give the revision of an existing policy to take
@@ -74,6 +85,11 @@ export interface LifecycleContext {
   settings?: AmpSettings;
   clock?: Clock;
   schedule?: PollSchedule;
+  /**
+   * How long a policy that blocks a create is re-read before it is reported as existing, in ms (default 5000):
+   * AMP may show a policy it is deleting as ACTIVE for a while.
+   */
+  visibilityGraceMs?: number;
 }
 
 /** The default time an operation may wait for the service: 5 minutes. */
@@ -83,8 +99,8 @@ export const NO_POLICY = "NO_POLICY";
 
 const clientTokenPattern = /^[!-~]{1,64}$/;
 const transitioning = new Set(["CREATING", "UPDATING", "DELETING"]);
-/** How long after a write a missing policy is read as eventual consistency rather than a deletion. */
-const notFoundGraceMs = 5000;
+/** How long a policy blocking a create is re-read before it is reported: a deletion may not show at once. */
+const defaultVisibilityGraceMs = 5000;
 
 // ---------------------------------------------------------------------------------------------------------
 // check
@@ -152,8 +168,9 @@ export function check(news: Record<string, unknown>): CheckResult {
 
 /**
  * Compares the state with new inputs, by IAM meaning. Pure: no API call. A new `workspaceId` replaces;
- * a policy with a different meaning updates; anything else (formatting, order, the client token, the
- * first-write options) is no change.
+ * a policy with a different meaning updates; a new `waitTimeoutSeconds` updates the state only (delete has
+ * nothing else to read it from); anything else (formatting, order, the client token, the first-write options)
+ * is no change.
  */
 export function diff(olds: Record<string, unknown>, news: Record<string, unknown>): DiffResult {
   const replaces: string[] = [];
@@ -164,6 +181,9 @@ export function diff(olds: Record<string, unknown>, news: Record<string, unknown
   }
   if (policyChanged(olds.policyDocument, news.policyDocument)) {
     diffs.push("policyDocument");
+  }
+  if (news.waitTimeoutSeconds === UNKNOWN || olds.waitTimeoutSeconds !== news.waitTimeoutSeconds) {
+    diffs.push("waitTimeoutSeconds");
   }
   return { changes: diffs.length > 0, replaces, diffs, deleteBeforeReplace: false };
 }
@@ -180,7 +200,9 @@ function policyChanged(old: unknown, next: unknown): boolean {
 
 /**
  * Writes the policy only where the workspace has none (or where the given revision is current), waits until
- * it is `ACTIVE`, and returns the workspace id as the id.
+ * it is `ACTIVE`, and returns the workspace id as the id. A policy already there is never adopted on its
+ * meaning alone: only AMP replaying this program's own earlier write (same request, same derived client
+ * token, e.g. after a crash) proves it is ours.
  */
 export async function create(
   inputs: ResourcePolicyInputs,
@@ -189,21 +211,32 @@ export async function create(
   const { workspaceId } = inputs;
   const op = begin(`creating resource policy for AMP workspace ${workspaceId}`, inputs, context);
   const document = serializePolicy(inputs.policyDocument);
+  const takeOver = inputs.overwriteExisting === true && inputs.revisionId === undefined;
+  const unmanaged = (live: LivePolicy): string =>
+    `Pulumi does not manage it. To take it over, set overwriteExisting: true, or set revisionId: "${live.revisionId}", ` +
+    "or import it; to keep it, manage it where it is managed now";
   try {
-    let expected = inputs.revisionId ?? NO_POLICY;
-    if (inputs.overwriteExisting && inputs.revisionId === undefined) {
-      expected = (await op.find())?.revisionId ?? NO_POLICY;
-    }
-    const clientToken = inputs.clientToken ?? `pulumi-create-${randomUUID()}`;
-    const written = await op.write(document, expected, clientToken, (live) =>
-      live === undefined
-        ? `the policy it expected (revision ${expected}) no longer exists`
-        : expected === NO_POLICY
-          ? `a resource policy already exists on this workspace (revision ${live.revisionId}) and Pulumi does not manage it. ` +
-            `To take it over, set overwriteExisting: true, or set revisionId: "${live.revisionId}", or import it; ` +
-            `to keep it, manage it where it is managed now`
-          : `the existing policy is at revision ${live.revisionId}, not the revision ${expected} given in revisionId`,
-    );
+    const expected = takeOver ? ((await op.find())?.revisionId ?? NO_POLICY) : (inputs.revisionId ?? NO_POLICY);
+    const written = await op.write({
+      document,
+      expected,
+      clientToken: (at, after) =>
+        derivedToken("create", inputs.clientToken, workspaceId, at, document, ...(after === undefined ? [] : [after])),
+      rebase: takeOver,
+      explain: (live, at) =>
+        takeOver
+          ? `the policy changed while Pulumi was taking it over (overwriteExisting): it was ${at === NO_POLICY ? "absent" : `at revision ${at}`} when read, ` +
+            `and is now ${live === undefined ? "gone" : `at revision ${live.revisionId}`}; nothing was written. ` +
+            "Run `pulumi up` again to take over the current policy"
+          : live === undefined
+            ? `the policy it expected (revision ${at}, given in revisionId) no longer exists`
+            : at === NO_POLICY
+              ? `a resource policy already exists on this workspace (revision ${live.revisionId}) and ${unmanaged(live)}`
+              : `the existing policy is at revision ${live.revisionId}, not the revision ${at} given in revisionId`,
+      replaced: (revisionId, live) =>
+        `a resource policy written outside Pulumi (revision ${live.revisionId}) replaced the one this create wrote ` +
+        `(revision ${revisionId}); ${unmanaged(live)}`,
+    });
     return { id: workspaceId, outs: outputs(inputs, written) };
   } catch (err) {
     throw op.wrap(err);
@@ -267,14 +300,22 @@ export async function update(
   const op = begin(`updating resource policy for AMP workspace ${workspaceId}`, news, context);
   const document = serializePolicy(news.policyDocument);
   const expected = olds.revisionId || news.revisionId || NO_POLICY;
+  const adopt =
+    "Run `pulumi refresh` (or `pulumi up --refresh`) to adopt the live policy, then `pulumi up` to overwrite it deliberately";
   try {
-    const clientToken = derivedToken("update", news.clientToken, workspaceId, expected, document);
-    const written = await op.write(document, expected, clientToken, (live) =>
-      live === undefined
-        ? "the policy was deleted outside Pulumi. Run `pulumi refresh` to record that, then `pulumi up` to create it again"
-        : `the policy was changed outside Pulumi (expected revision ${expected}, found ${live.revisionId}); nothing was written. ` +
-          "Run `pulumi refresh` (or `pulumi up --refresh`) to adopt the live policy, then `pulumi up` to overwrite it deliberately",
-    );
+    const written = await op.write({
+      document,
+      expected,
+      clientToken: (at, after) =>
+        derivedToken("update", news.clientToken, workspaceId, at, document, ...(after === undefined ? [] : [after])),
+      explain: (live, at) =>
+        live === undefined
+          ? "the policy was deleted outside Pulumi. Run `pulumi refresh` to record that, then `pulumi up` to create it again"
+          : `the policy was changed outside Pulumi (expected revision ${at}, found ${live.revisionId}); nothing was written. ${adopt}`,
+      replaced: (revisionId, live) =>
+        `the policy was changed outside Pulumi while this update was in flight: AMP accepted revision ${revisionId}, ` +
+        `and the live policy is now revision ${live.revisionId}. ${adopt}`,
+    });
     return { outs: outputs(news, written) };
   } catch (err) {
     throw op.wrap(err);
@@ -310,6 +351,9 @@ export async function remove(
         }
         if (!isAwsError(err, "ConflictException")) {
           throw err;
+        }
+        if (isClientTokenConflict(err)) {
+          throw clientTokenError(clientToken, state.clientToken, err);
         }
         const live = await op.settled();
         if (live === undefined) {
@@ -353,16 +397,31 @@ interface Operation {
   /** Runs one AMP call with retries; the call is given a signal that aborts it at the deadline. */
   retry<T>(call: (signal: AbortSignal) => Promise<T>): Promise<T>;
   /**
-   * Puts `document` expecting `expected` to be current, waits until ACTIVE. On a conflict that is not a
-   * transition, adopts a live policy that already means the same, else throws a conflict built by `explain`.
+   * Puts the document expecting a revision to be current, and waits until AMP shows that write ACTIVE.
+   * Success always means a live policy at the returned revision.
    */
-  write(
-    document: string,
-    expected: string,
-    clientToken: string,
-    explain: (live: LivePolicy | undefined) => string,
-  ): Promise<{ policyStatus: string; revisionId: string }>;
+  write(request: WriteRequest): Promise<{ policyStatus: string; revisionId: string }>;
   wrap(err: unknown): Error;
+}
+
+/** A write as `Operation.write` performs it. */
+interface WriteRequest {
+  /** The document to send. */
+  document: string;
+  /** The revision expected to be current, or `NO_POLICY`. */
+  expected: string;
+  /**
+   * The client token of a write at `expected`: the same for every attempt of the same request, and for a re-run
+   * after a crash. `after` is the revision of an earlier answer that turned out not to be live (a replay of a
+   * write since deleted), so that writing again sends the token that follows it.
+   */
+  clientToken(expected: string, after: string | undefined): string;
+  /** When the policy to take over is gone, write where there is none instead of failing (overwriteExisting). */
+  rebase?: boolean;
+  /** The conflict to report when the live policy is not the expected one; nothing was written. */
+  explain(live: LivePolicy | undefined, expected: string): string;
+  /** The conflict to report when AMP accepted `revisionId` but another revision replaced it. */
+  replaced(revisionId: string, live: LivePolicy): string;
 }
 
 function begin(what: string, inputs: Partial<ResourcePolicyInputs>, context: LifecycleContext): Operation {
@@ -421,58 +480,146 @@ function begin(what: string, inputs: Partial<ResourcePolicyInputs>, context: Lif
       timing,
     );
   };
-  const waitActive = async (revisionId: string): Promise<LivePolicy> => {
-    const since = clock.now();
-    return waitFor(
-      `the resource policy of AMP workspace ${workspaceId} (revision ${revisionId}) to become ACTIVE`,
-      async () => {
-        const live = await find();
-        if (live === undefined) {
-          if (clock.now() - since > notFoundGraceMs) {
-            throw new NotFoundError(`the policy (or the workspace) was deleted while waiting for it to become ACTIVE`);
+  /**
+   * Waits until the write AMP answered with `revisionId` is ACTIVE. Returns the live policy: at `revisionId` and
+   * ACTIVE, at another revision (replaced), or undefined (gone: the answer replayed a write since deleted).
+   */
+  const waitWritten = async (revisionId: string, expected: string): Promise<LivePolicy | undefined> => {
+    try {
+      return await waitFor(
+        `the resource policy of AMP workspace ${workspaceId} (revision ${revisionId}) to become ACTIVE`,
+        async () => {
+          const live = await find();
+          if (live === undefined) {
+            return { done: true, status: "not found", value: undefined };
           }
-          return { done: false, status: "not found" };
-        }
-        // Another writer may already have replaced our revision: it is no longer ours to wait for.
-        const done = live.policyStatus === "ACTIVE" || live.revisionId !== revisionId;
-        return { done, status: live.policyStatus, value: live };
-      },
-      timing,
-    );
+          if (live.revisionId === expected) {
+            // A read from before the write AMP accepted: that revision cannot come back.
+            return { done: false, status: `${live.policyStatus} (revision ${expected}, before this write)` };
+          }
+          const done = live.policyStatus === "ACTIVE" || live.revisionId !== revisionId;
+          return { done, status: live.policyStatus, value: live };
+        },
+        timing,
+      );
+    } catch (err) {
+      if (!WaitTimeoutError.isInstance(err)) {
+        throw err;
+      }
+      throw new WaitTimeoutError(
+        `AMP accepted the write (revision ${revisionId}), but it was not seen ACTIVE before the deadline: ` +
+          `${err.message}. Whether it is ACTIVE now is unknown. Run \`pulumi refresh\` to record the policy as it ` +
+          "is, or run the same `pulumi up` again: it resends the same client token and takes this write as its own. " +
+          "A larger waitTimeoutSeconds gives AMP more time",
+        err.lastStatus,
+        { cause: err },
+      );
+    }
   };
 
-  const write: Operation["write"] = async (document, expected, clientToken, explain) => {
+  /**
+   * Whether a policy that blocks a create turns out to be a deletion AMP did not show yet: re-read for the
+   * visibility grace, and report any change (status, revision, gone).
+   */
+  const deletionShows = async (seen: LivePolicy): Promise<boolean> => {
+    const since = clock.now();
+    const graceMs = context.visibilityGraceMs ?? defaultVisibilityGraceMs;
+    try {
+      return await waitFor(
+        `the resource policy of AMP workspace ${workspaceId} (revision ${seen.revisionId}) to show a deletion`,
+        async () => {
+          const live = await find();
+          const changed =
+            live === undefined || live.revisionId !== seen.revisionId || live.policyStatus !== seen.policyStatus;
+          return {
+            done: changed || clock.now() - since >= graceMs,
+            status: live?.policyStatus ?? "deleted",
+            value: changed,
+          };
+        },
+        timing,
+      );
+    } catch (err) {
+      if (WaitTimeoutError.isInstance(err)) {
+        return false;
+      }
+      throw err;
+    }
+  };
+
+  const write: Operation["write"] = async (request) => {
+    const { document } = request;
+    let expected = request.expected;
+    /** Revisions AMP answered this operation with: proof that a live policy at one of them is ours. */
+    const ours = new Set<string>();
+    let after: string | undefined;
+    /** The revision of AMP's last answer when another revision had already replaced it. */
+    let replaced: string | undefined;
+    let superseded = 0;
     for (let attempt = 1; ; attempt++) {
-      let result: { policyStatus: string; revisionId: string };
+      const clientToken = request.clientToken(expected, after);
+      let revisionId: string;
       try {
-        result = await retry((signal) =>
+        ({ revisionId } = await retry((signal) =>
           api.putResourcePolicy({ workspaceId, policyDocument: document, clientToken, revisionId: expected }, signal),
-        );
+        ));
       } catch (err) {
         if (!isAwsError(err, "ConflictException")) {
           throw err;
         }
+        if (isClientTokenConflict(err)) {
+          throw clientTokenError(clientToken, inputs.clientToken, err);
+        }
         const live = await settled();
-        if (live === undefined ? expected === NO_POLICY : live.revisionId === expected) {
+        if (live !== undefined && ours.has(live.revisionId)) {
+          // This operation's own write, answered before and seen only now.
+          revisionId = live.revisionId;
+        } else if (live === undefined ? expected === NO_POLICY : live.revisionId === expected) {
           // What we expected still holds, so the conflict came from a transition or a busy workspace.
           await workspaceReady();
           await pause(`a write that keeps conflicting on AMP workspace ${workspaceId}`, attempt, timing, err);
           continue;
+        } else if (live === undefined && request.rebase) {
+          // The policy to take over was deleted meanwhile: write where there is none.
+          expected = NO_POLICY;
+          continue;
+        } else if (live !== undefined && expected === NO_POLICY && (await deletionShows(live))) {
+          // The policy in the way was being deleted (AMP shows a deletion late) or changed: look again.
+          continue;
+        } else {
+          // If AMP's last answer to this operation was replaced by another writer, say so: that write was accepted.
+          const message =
+            live !== undefined && replaced !== undefined
+              ? request.replaced(replaced, live)
+              : request.explain(live, expected);
+          throw new PolicyConflictError(message, { cause: err });
         }
-        if (live !== undefined && policiesEquivalent(live.policyDocument, document)) {
-          // The live policy already means what we would write (e.g. our own write, before a crash): adopt it.
-          return { policyStatus: live.policyStatus, revisionId: live.revisionId };
+      }
+      ours.add(revisionId);
+      const now = await find();
+      if (now === undefined || (now.revisionId !== revisionId && now.revisionId !== expected)) {
+        // AMP's answer names a revision that is not live: a replay of an earlier write of this same request, since
+        // deleted or replaced. Not success: write again, with the token that follows from that revision (so that a
+        // re-run after a crash follows the same chain and replays what this run writes).
+        after = revisionId;
+        replaced = now === undefined ? undefined : revisionId;
+        if (++superseded > 20) {
+          await pause(`a write whose revision keeps vanishing on AMP workspace ${workspaceId}`, superseded, timing);
         }
-        throw new PolicyConflictError(explain(live), { cause: err });
+        continue;
       }
-      if (result.policyStatus === "ACTIVE") {
-        return result;
+      const live = await waitWritten(revisionId, expected);
+      if (live === undefined) {
+        // Deleted while we waited: write again where the request still applies (a create re-creates it; an update
+        // at a revision that is gone reports the deletion).
+        after = revisionId;
+        replaced = undefined;
+        continue;
       }
-      const live = await waitActive(result.revisionId);
-      return {
-        policyStatus: live.revisionId === result.revisionId ? live.policyStatus : "ACTIVE",
-        revisionId: result.revisionId,
-      };
+      if (live.revisionId !== revisionId) {
+        throw new PolicyConflictError(request.replaced(revisionId, live));
+      }
+      return { policyStatus: live.policyStatus, revisionId };
     }
   };
 
@@ -519,6 +666,19 @@ function derivedToken(kind: string, userToken: string | undefined, ...parts: str
     .update([kind, userToken ?? "", ...parts].join("\u0000"))
     .digest("hex");
   return `pulumi-${kind}-${hash.slice(0, 40)}`;
+}
+
+/** The error for AMP's "client token already used with different request parameters": waiting cannot clear it. */
+function clientTokenError(clientToken: string, userToken: string | undefined, cause: unknown): Error {
+  const origin =
+    userToken === undefined
+      ? "derived from the workspace, the expected revision and the document"
+      : `derived from the clientToken input (${JSON.stringify(userToken)}), the workspace, the expected revision and the document`;
+  return new Error(
+    `AMP refused client token ${clientToken} (${origin}): it was already used with different request parameters ` +
+      `(${messageOf(cause)}). Waiting cannot clear this; set a different clientToken (or remove it) and run again`,
+    { cause },
+  );
 }
 
 function stripUndefined<T extends object>(value: T): T {

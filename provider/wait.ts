@@ -83,7 +83,10 @@ export async function waitFor<T>(
     if (now + delay > deadline) {
       const waited = ((now - start) / 1000).toFixed(1);
       throw new WaitTimeoutError(
-        `timed out after ${waited}s and ${polls} polls waiting for ${what}; last status seen: ${lastStatus ?? "none"}`,
+        polls === 0
+          ? `timed out waiting for ${what}: the operation's time (waitTimeoutSeconds) ran out before the first status ` +
+              "poll, so the status is unknown"
+          : `timed out after ${waited}s and ${polls} polls waiting for ${what}; last status seen: ${lastStatus ?? "none"}`,
         lastStatus,
       );
     }
@@ -96,6 +99,16 @@ export async function waitFor<T>(
         return result.value as T;
       }
     } catch (err) {
+      if (WaitTimeoutError.isInstance(err)) {
+        // The poll itself was cut off at the deadline: say what the wait was for and what it last saw.
+        const waited = ((clock.now() - start) / 1000).toFixed(1);
+        throw new WaitTimeoutError(
+          `timed out after ${waited}s and ${polls} polls waiting for ${what}; last status seen: ` +
+            `${lastStatus ?? "none"} (the last poll was cut off at the deadline)`,
+          lastStatus,
+          { cause: err },
+        );
+      }
       if (!isRetryable(err)) {
         throw err;
       }

@@ -52,6 +52,7 @@ describe("ResourcePolicy lifecycle against the AMP emulator", function () {
     emulator.setTransitionDelay(300);
     emulator.resetCallCounts();
     emulator.clearRequestLog();
+    emulator.clearAppliedWrites();
     ws = emulator.createWorkspace();
   });
 
@@ -207,14 +208,19 @@ describe("ResourcePolicy lifecycle against the AMP emulator", function () {
     assert.equal(puts().at(-1)!.revisionId, revision);
   });
 
-  it("adopts an existing policy that already means what the program declares (a re-run after a crash)", async () => {
-    const revision = emulator.putPolicyOutOfBand(ws, remoteWrite("111122223333"));
-    const { outs } = await lifecycle.create({
-      workspaceId: ws,
-      policyDocument: remoteWriteReformatted("111122223333"),
-    });
-    assert.equal(outs.revisionId, revision);
-    assert.equal(emulator.getPolicy(ws)!.revisionId, revision, "nothing was written");
+  it("adopts its own earlier write, proven by AMP replaying the client token (a re-run after an answer was lost)", async () => {
+    // The service applies the write; its answer comes after the operation's deadline, so the run fails.
+    emulator.injectFault({ kind: "latency", operation: "PutResourcePolicy", latencyMs: 4000, afterCommit: true });
+    const inputs = { workspaceId: ws, policyDocument: remoteWriteReformatted("111122223333") };
+    await assert.rejects(lifecycle.create({ ...inputs, waitTimeoutSeconds: 1.5 }), /may still take effect/);
+    const written = emulator.getPolicy(ws)!;
+    assert.ok(written, "the lost write was applied");
+
+    const { outs } = await lifecycle.create(inputs);
+    assert.equal(outs.revisionId, written.revisionId, "the re-run took its own write");
+    assert.equal(emulator.getPolicy(ws)!.revisionId, written.revisionId, "nothing else was written");
+    const applied = emulator.appliedWrites().filter((w) => w.workspaceId === ws);
+    assert.equal(applied.length, 1, "one write applied in all");
   });
 
   it("deletes with the stored revision and waits until the policy is gone", async () => {
@@ -306,16 +312,56 @@ describe("ResourcePolicy lifecycle against the AMP emulator", function () {
   });
 
   it("reports a change made by another writer while its own update was in flight", async () => {
-    emulator.setTransitionDelay(1500);
     const { outs } = await lifecycle.create({ workspaceId: ws, policyDocument: remoteWrite("111122223333") });
-    // Another writer (with the right revision) starts an update; ours arrives while it is UPDATING.
-    const theirs = remoteWrite("444455556666");
-    const r = emulator.putPolicyOutOfBand(ws, theirs);
-    assert.ok(r);
+    emulator.setTransitionDelay(1500);
+    const updating = lifecycle.update(outs, { workspaceId: ws, policyDocument: remoteWrite("777788889999") });
+    // Our write is accepted and UPDATING, and the provider has seen it so; while it waits, another writer replaces it.
+    const seenAfterWrite = () => {
+      const log = emulator.requestLog();
+      const put = log.findIndex(
+        (e) => e.operation === "PutResourcePolicy" && e.statusCode === 202 && e.revisionId === outs.revisionId,
+      );
+      return (
+        put >= 0 && log.slice(put + 1).some((e) => e.operation === "DescribeResourcePolicy" && e.statusCode === 200)
+      );
+    };
+    while (!seenAfterWrite()) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    assert.equal(emulator.getPolicy(ws)!.policyStatus, "UPDATING", "our update is in flight");
+    const theirs = emulator.putPolicyOutOfBand(ws, remoteWrite("444455556666"));
     await assert.rejects(
-      lifecycle.update(outs, { workspaceId: ws, policyDocument: remoteWrite("777788889999") }),
-      (err: Error) => PolicyConflictError.isInstance(err) && /changed outside Pulumi/.test(err.message),
+      updating,
+      (err: Error) =>
+        PolicyConflictError.isInstance(err) &&
+        /changed outside Pulumi while this update was in flight/.test(err.message) &&
+        err.message.includes(theirs) &&
+        /pulumi refresh/.test(err.message),
     );
+    assert.equal(emulator.getPolicy(ws)!.revisionId, theirs, "theirs is live; ours was not reported as a success");
+  });
+
+  it("reports a write replaced the instant AMP accepted it as drift, naming the revision AMP accepted", async () => {
+    const { outs } = await lifecycle.create({ workspaceId: ws, policyDocument: remoteWrite("111122223333") });
+    // The provider's first look after its write is slow; the other writer replaces the write meanwhile.
+    emulator.injectFault({ kind: "latency", operation: "DescribeResourcePolicy", latencyMs: 800 });
+    emulator.resetCallCounts();
+    const updating = lifecycle.update(outs, { workspaceId: ws, policyDocument: remoteWrite("777788889999") });
+    while ((emulator.callCounts().DescribeResourcePolicy ?? 0) === 0) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    const ours = emulator.getPolicy(ws)!.revisionId;
+    assert.notEqual(ours, outs.revisionId, "our write was accepted");
+    const theirs = emulator.putPolicyOutOfBand(ws, remoteWrite("444455556666"));
+    await assert.rejects(
+      updating,
+      (err: Error) =>
+        PolicyConflictError.isInstance(err) &&
+        /changed outside Pulumi while this update was in flight/.test(err.message) &&
+        err.message.includes(ours) &&
+        err.message.includes(theirs),
+    );
+    assert.equal(emulator.getPolicy(ws)!.revisionId, theirs);
   });
 
   it("times out a transition that never ends, saying what it waited for and the last status", async () => {

@@ -9,11 +9,13 @@ import { Tally, accepted, account, credentials, remoteWrite, sleep, writesTo } f
 
 /**
  * Two stacks (two copies of the state) own the same workspace policy and write at the same time. Polls are
- * spaced 20 ms apart instead of 200 ms so that a hundred rounds take seconds; the service's transitions
- * (20 ms, small but not zero) and the provider's conflict handling are the real ones.
+ * spaced 20 ms apart instead of 200 ms so that a hundred rounds take seconds, and a create refused by the
+ * other's policy re-reads it for 200 ms instead of 5 s (this emulator shows deletions at once); the service's
+ * transitions (20 ms, small but not zero) and the provider's conflict handling are the real ones.
  */
 const context: lifecycle.LifecycleContext = {
   schedule: { firstDelayMs: 20, fraction: 0.15, minIntervalMs: 20 },
+  visibilityGraceMs: 200,
 };
 const ROUNDS = 100;
 const tally = new Tally();

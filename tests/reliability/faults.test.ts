@@ -17,6 +17,7 @@ import {
   writesTo,
 } from "./support";
 
+type Kind = (typeof kinds)[number];
 /** The kinds of storm, each a way the network or the service misbehaves. */
 const kinds = [
   "throttling (429)",
@@ -24,8 +25,15 @@ const kinds = [
   "5xx (500, 503)",
   "dropped connection",
   "slow response",
+  "500 after commit",
+  "dropped connection after commit",
+  "slow answer after commit",
 ] as const;
-type Kind = (typeof kinds)[number];
+/** Kinds that apply the call and then lose (or delay) its answer: the case client tokens exist for. */
+const afterCommit = new Set<Kind>(["500 after commit", "dropped connection after commit", "slow answer after commit"]);
+/** Kinds that slow a call down instead of failing it: a burst of them may outlast the calls an operation makes. */
+const slow = new Set<Kind>(["slow response", "slow answer after commit"]);
+
 type Op = "create" | "update" | "read" | "delete";
 
 /** The faults of a storm of `kind` on `count` calls of `operation`; `slowMs` is the latency of a slow response. */
@@ -46,6 +54,12 @@ function storm(kind: Kind, operation: OperationName | "*", count: number, slowMs
       return [{ kind: "drop", operation, count }];
     case "slow response":
       return [{ kind: "latency", latencyMs: slowMs, operation, count }];
+    case "500 after commit":
+      return [{ kind: "error", status: 500, operation, count, afterCommit: true }];
+    case "dropped connection after commit":
+      return [{ kind: "drop", operation, count, afterCommit: true }];
+    case "slow answer after commit":
+      return [{ kind: "latency", latencyMs: slowMs, operation, count, afterCommit: true }];
   }
 }
 
@@ -64,6 +78,9 @@ const cause: Record<Kind, RegExp> = {
   "5xx (500, 503)": /(Internal server error|Service unavailable) \(gave up after \d+ attempts/,
   "dropped connection": /(socket hang up|ECONNRESET)[^]*\(gave up after \d+ attempts/,
   "slow response": /timed out: AMP had not answered [\d.]+s after the request was sent/,
+  "500 after commit": /Internal server error \(gave up after \d+ attempts/,
+  "dropped connection after commit": /(socket hang up|ECONNRESET)[^]*\(gave up after \d+ attempts/,
+  "slow answer after commit": /timed out: AMP had not answered [\d.]+s after the request was sent/,
 };
 
 /** The operations of the lifecycle and the AMP calls each makes, so a storm can hit each call of each. */
@@ -82,6 +99,7 @@ const injected = new Tally();
 const survived = new Tally();
 const outlasted = new Tally();
 const operations = new Tally();
+const applied = new Tally();
 
 /** A workspace on its own emulator, with the state a test needs before the operation under storm. */
 interface Scene {
@@ -103,6 +121,7 @@ async function prepare(op: Op, label: string, waitTimeoutSeconds: number): Promi
   }
   peer.emulator.clearRequestLog();
   peer.emulator.resetCallCounts();
+  peer.emulator.clearAppliedWrites();
   return { peer, ws, state, label };
 }
 
@@ -133,7 +152,7 @@ async function run(op: Op, scene: Scene, waitTimeoutSeconds: number): Promise<un
  * request log the run began: a re-run after a failure may meet a write of the failed run (abandoned at the
  * deadline, landed later), which must then be the only write accepted.
  */
-function assertDone(op: Op, scene: Scene, result: unknown, since = 0): void {
+function assertDone(op: Op, scene: Scene, result: unknown, since = 0): number {
   const live = scene.peer.emulator.getPolicy(scene.ws);
   const { label } = scene;
   switch (op) {
@@ -159,14 +178,15 @@ function assertDone(op: Op, scene: Scene, result: unknown, since = 0): void {
   const log = scene.peer.emulator.requestLog();
   const writes = writesTo(log.slice(since), scene.ws);
   assertOneOutcome(writes, label);
-  if (since === 0) {
-    assert.equal(accepted(writes).length, op === "read" ? 0 : 1, `${label}: accepted writes`);
-  } else {
+  if (since !== 0) {
     // Across the failed run and the re-run: one outcome, whichever of the two wrote it.
     const all = accepted(writesTo(log, scene.ws));
     assert.ok(new Set(all.map((e) => e.clientToken)).size <= 1, `${label}: two different writes were accepted`);
-    assert.ok(op === "read" || all.length >= 1, `${label}: nothing was written`);
   }
+  // What the service applied, whatever happened to the answers (and across a failed run and its re-run).
+  const appliedWrites = scene.peer.emulator.appliedWrites().filter((w) => w.workspaceId === scene.ws);
+  assert.equal(appliedWrites.length, op === "read" ? 0 : 1, `${label}: writes applied`);
+  return appliedWrites.length;
 }
 
 /** The call after each throttled one (Retry-After: 1) waited at least the second it was asked to. */
@@ -203,6 +223,7 @@ describe("faults: storms on each AMP call, with the real AWS SDK against the emu
     survived.print("faults survived (the operation then succeeded), by kind:");
     outlasted.print("storms that outlasted waitTimeoutSeconds (a clear error, then a converging re-run), by kind:");
     operations.print("lifecycle operations run under storms:");
+    applied.print("writes the service applied, by kind (one per create, update and delete, never more):");
   });
 
   for (const kind of kinds) {
@@ -216,9 +237,9 @@ describe("faults: storms on each AMP call, with the real AWS SDK against the emu
               scene.peer.emulator.injectFault(fault);
             }
             const result = await run(op, scene, 60);
-            assertDone(op, scene, result);
+            applied.add(kind, assertDone(op, scene, result));
             const hits = faulted(scene.peer.emulator.requestLog());
-            if (kind === "slow response") {
+            if (slow.has(kind)) {
               // A slow call still succeeds, so a burst of latency may outlast the calls the operation makes.
               assert.ok(hits.length >= 1, `${label}: the burst was met`);
             } else {
@@ -259,8 +280,8 @@ describe("faults: storms on each AMP call, with the real AWS SDK against the emu
               clearTimeout(calm);
               scene.peer.emulator.clearFaults();
             }
-            assert.ok(Date.now() - started >= 900 || kind === "slow response", `${label}: the storm lasted`);
-            assertDone(op, scene, result);
+            assert.ok(Date.now() - started >= 900 || slow.has(kind), `${label}: the storm lasted`);
+            applied.add(kind, assertDone(op, scene, result));
             const hits = faulted(scene.peer.emulator.requestLog());
             assert.ok(hits.length >= 1, `${label}: the storm was met`);
             injected.add(kind, hits.length);
@@ -308,7 +329,7 @@ describe("faults: storms on each AMP call, with the real AWS SDK against the emu
             outlasted.add(kind);
             const since = emulator.requestLog().length;
             const rerun = await run(op, scene, 30);
-            assertDone(op, scene, rerun, since);
+            applied.add(kind, assertDone(op, scene, rerun, since));
             operations.add(`${op} (storm outlasting the timeout, then a re-run)`);
           } finally {
             await scene.peer.stop();
@@ -414,11 +435,15 @@ describe("faults: storms on each AMP call, with the real AWS SDK against the emu
   it("counts every kind of fault injected and survived", () => {
     for (const kind of kinds) {
       // Each burst is two faults (a latency burst may outlast the calls made), each storm on every call at least one.
-      const least = (kind === "slow response" ? targets.length : targets.length * 2) + ops.length;
+      const least = (slow.has(kind) ? targets.length : targets.length * 2) + ops.length;
       assert.ok(survived.get(kind) >= least, `${kind}: ${survived.get(kind)} survived`);
       assert.equal(outlasted.get(kind), ops.length, kind);
       assert.ok(injected.get(kind) > survived.get(kind), kind);
+      // Each write scenario (6 bursts, 3 storms, 3 re-runs of create, update and delete) applied exactly one write.
+      const writeScenarios = targets.filter((t) => t.op !== "read").length + 2 * (ops.length - 1);
+      assert.equal(applied.get(kind), writeScenarios, `${kind}: writes applied`);
     }
+    assert.ok([...afterCommit].every((kind) => kinds.includes(kind)));
     assert.equal(survived.get(busy), writeTargets.length * 2);
     assert.equal(outlasted.get(busy), writeTargets.length);
   });

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 
 import {
   AmpClient,
+  DeleteResourcePolicyCommand,
   DeleteWorkspaceCommand,
   CreateWorkspaceCommand,
   PutResourcePolicyCommand,
@@ -39,6 +40,7 @@ describe("transitions that never end, and workspaces or policies that vanish mid
     emulator.setTransitionDelay(50);
     emulator.clearFaults();
     emulator.clearRequestLog();
+    emulator.clearAppliedWrites();
     ws = emulator.createWorkspace();
   });
 
@@ -126,9 +128,10 @@ describe("transitions that never end, and workspaces or policies that vanish mid
       emulator.deleteWorkspaceOutOfBand(ws);
       await assert.rejects(
         creating,
-        (err: Error) =>
+        (err: Error & { cause?: { name?: string } }) =>
           err.message.startsWith(`creating resource policy for AMP workspace ${ws}: `) &&
-          /deleted while waiting for it to become ACTIVE/.test(err.message),
+          /Workspace .* not found/.test(err.message) &&
+          err.cause?.name === "ResourceNotFoundException",
       );
       await assert.rejects(
         lifecycle.create({ workspaceId: ws, policyDocument: remoteWrite(account(1)) }),
@@ -153,7 +156,8 @@ describe("transitions that never end, and workspaces or policies that vanish mid
         updating,
         (err: Error) =>
           err.message.startsWith(`updating resource policy for AMP workspace ${ws}: `) &&
-          /last status seen: not found/.test(err.message),
+          /deleted outside Pulumi/.test(err.message) &&
+          PolicyConflictError.isInstance(err),
       );
       assert.deepEqual(await lifecycle.read(ws, state), {}, "refresh records that the policy is gone");
       await lifecycle.remove(ws, state);
@@ -211,7 +215,13 @@ describe("transitions that never end, and workspaces or policies that vanish mid
       });
       await written("PutResourcePolicy");
       emulator.deletePolicyOutOfBand(ws);
-      await assert.rejects(updating, (err: Error) => /last status seen: not found/.test(err.message));
+      await assert.rejects(
+        updating,
+        (err: Error) =>
+          PolicyConflictError.isInstance(err) &&
+          /deleted outside Pulumi/.test(err.message) &&
+          /pulumi refresh/.test(err.message),
+      );
       assert.deepEqual(await lifecycle.read(ws, state), {});
       assert.equal(emulator.getPolicy(ws), undefined, "nothing recreated behind the user's back");
       tally.add("failed with a clear error");
@@ -259,6 +269,58 @@ describe("transitions that never end, and workspaces or policies that vanish mid
     });
   });
 
+  describe("a deletion AMP still shows as ACTIVE for a while (deleteVisibilityLagMs)", () => {
+    const lagMs = 1000;
+    beforeEach(() => emulator.updateSettings({ deleteVisibilityLagMs: lagMs }));
+    afterEach(() => emulator.updateSettings({ deleteVisibilityLagMs: 0 }));
+
+    /** The policy is still there, at `revisionId`, long after any lag and transition would have removed it. */
+    async function stays(revisionId: string): Promise<void> {
+      await sleep(lagMs + 300);
+      const live = emulator.getPolicy(ws);
+      assert.ok(live, "the workspace ended with no policy although the operation succeeded");
+      assert.equal(live.revisionId, revisionId, "the state's revision is the live one");
+      assert.equal(live.policyStatus, "ACTIVE");
+    }
+
+    it("a create of the same document right after an out-of-band delete waits for the deletion and writes its own", async () => {
+      const doomed = emulator.putPolicyOutOfBand(ws, remoteWrite(account(1)));
+      await client().send(new DeleteResourcePolicyCommand({ workspaceId: ws, revisionId: doomed }));
+      const { outs } = await lifecycle.create({ workspaceId: ws, policyDocument: remoteWrite(account(1)) });
+      assert.notEqual(outs.revisionId, doomed);
+      await stays(outs.revisionId);
+      assert.equal(emulator.appliedWrites().filter((w) => w.operation === "PutResourcePolicy").length, 1);
+      tally.add("waited for a deletion still shown ACTIVE");
+    });
+
+    it("destroy, then the same create again: the replayed answer names a deleted revision, so it writes again", async () => {
+      const inputs = { workspaceId: ws, policyDocument: remoteWrite(account(1)) };
+      const first = await lifecycle.create(inputs);
+      await lifecycle.remove(ws, first.outs);
+      const { outs } = await lifecycle.create(inputs);
+      assert.notEqual(outs.revisionId, first.outs.revisionId, "a replay of a deleted revision taken for success");
+      await stays(outs.revisionId);
+      const applied = emulator.appliedWrites().filter((w) => w.workspaceId === ws);
+      assert.deepEqual(
+        applied.map((w) => w.operation),
+        ["PutResourcePolicy", "DeleteResourcePolicy", "PutResourcePolicy"],
+      );
+      tally.add("waited for a deletion still shown ACTIVE");
+    });
+
+    it("an update and a delete of a policy deleted out of band, still shown ACTIVE: drift reported, delete done", async () => {
+      const state = await existing(10);
+      await client().send(new DeleteResourcePolicyCommand({ workspaceId: ws, revisionId: state.revisionId }));
+      await assert.rejects(
+        lifecycle.update(state, { workspaceId: ws, policyDocument: remoteWrite(account(2)) }),
+        (err: Error) => PolicyConflictError.isInstance(err) && /deleted outside Pulumi/.test(err.message),
+      );
+      await lifecycle.remove(ws, state);
+      assert.equal(emulator.getPolicy(ws), undefined);
+      tally.add("waited for a deletion still shown ACTIVE");
+    });
+  });
+
   describe("in all", () => {
     it("counts the scenarios", () => {
       assert.equal(tally.get("timed out, then converged on a re-run"), 2);
@@ -266,6 +328,7 @@ describe("transitions that never end, and workspaces or policies that vanish mid
       assert.equal(tally.get("failed with a clear error"), 7);
       assert.equal(tally.get("treated as gone"), 3);
       assert.equal(tally.get("refused as drift"), 2);
+      assert.equal(tally.get("waited for a deletion still shown ACTIVE"), 3);
     });
   });
 });
