@@ -177,8 +177,11 @@ export class PluginServer {
     return this.diffCall("diff", urn, id, olds, news);
   }
 
-  async create(props: Props, urn = policyUrn()): Promise<{ id: string; props: Props }> {
-    const req = new provproto.CreateRequest().setUrn(urn).setProperties(Struct.fromJavaScript(props as never));
+  async create(props: Props, urn = policyUrn(), preview = false): Promise<{ id: string; props: Props }> {
+    const req = new provproto.CreateRequest()
+      .setUrn(urn)
+      .setProperties(Struct.fromJavaScript(props as never))
+      .setPreview(preview);
     const resp = await this.call<provproto.CreateResponse>("create", req);
     return { id: resp.getId(), props: resp.getProperties()!.toJavaScript() };
   }
@@ -201,10 +204,11 @@ export class PluginServer {
     };
   }
 
-  async update(id: string, olds: Props, news: Props, urn = policyUrn()): Promise<Props> {
+  async update(id: string, olds: Props, news: Props, urn = policyUrn(), preview = false): Promise<Props> {
     const req = new provproto.UpdateRequest()
       .setUrn(urn)
       .setId(id)
+      .setPreview(preview)
       .setOlds(Struct.fromJavaScript(olds as never))
       .setNews(Struct.fromJavaScript(news as never));
     const resp = await this.call<provproto.UpdateResponse>("update", req);
@@ -258,7 +262,8 @@ export class PluginServer {
     };
   }
 
-  private call<T>(method: string, req: unknown): Promise<T> {
+  /** Calls `method` (the client's name for it, e.g. `getPluginInfo`) with `req`. */
+  call<T>(method: string, req: unknown): Promise<T> {
     return new Promise((resolve, reject) => {
       const fn = (this.client as unknown as Record<string, (r: unknown, cb: (e: Error | null, v: T) => void) => void>)[
         method
