@@ -6,7 +6,7 @@
  * values out; the wire (gRPC, Structs, secret envelopes, the engine's log) is `./server`'s. What only this door
  * does: the provider's config (`Configure`, `CheckConfig`, `DiffConfig`), `detailedDiff`, previews of create and
  * update, import (a read without state), and check warnings sent to the engine's log with the resource's URN,
- * the only place a plugin's messages are shown.
+ * the only place a plugin's messages are shown. A secret input's values are kept out of check's messages.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -14,6 +14,7 @@ import * as path from "node:path";
 import type { AmpSettings } from "./amp";
 import * as lifecycle from "./lifecycle";
 import { UNKNOWN } from "./policy";
+import { redactCheck } from "./redact";
 import * as server from "./server";
 import type { PluginProvider, PropertyDiffKind, PropertyMap } from "./server";
 
@@ -166,7 +167,10 @@ export const ampResourcePolicyProvider: PluginProvider = {
 
   async check(ctx, _olds, news) {
     assertType(ctx.urn);
-    const result = lifecycle.check(news);
+    const result = redactCheck(
+      lifecycle.check(news),
+      [...ctx.secrets].map((key) => news[key]),
+    );
     if (result.failures.length === 0) {
       for (const warning of result.warnings) {
         await ctx.log("warning", warning);

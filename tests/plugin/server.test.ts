@@ -27,6 +27,7 @@ const secretPolicy = {
     },
   ],
 };
+const hidden = ["HiddenSidZq81", "HiddenActionQq", "938271640012", "ws-hidden-elsewhere", "7361"];
 
 describe("the plugin's own gRPC server (provider/server.ts): the protocol beyond CRUD", function () {
   this.timeout(60_000);
@@ -126,5 +127,44 @@ describe("the plugin's own gRPC server (provider/server.ts): the protocol beyond
     assert.deepEqual(updated, { workspaceId: ws, policyDocument: UNKNOWN, policyStatus: UNKNOWN, revisionId: UNKNOWN });
     assert.deepEqual(emulator.requestLog(), [], "a preview makes no AMP call");
     assert.equal(emulator.getPolicy(ws), undefined);
+  });
+
+  it("Check of a secret policy names paths and problems, but quotes nothing of the document", async () => {
+    const before = engine.logs.length;
+    const doc = JSON.stringify(secretPolicy);
+    const ok = await plugin.check({ workspaceId: "ws-1", policyDocument: secret(doc) }, {}, policyUrn("secret"));
+    assert.deepEqual(ok.failures, []);
+    const warnings = engine.logs.slice(before).map((l) => l.message);
+    assert.ok(warnings.length >= 3, JSON.stringify(warnings));
+    assert.ok(warnings.some((w) => /Statement\[0\]\.Action "\[secret\]" is not a Prometheus-compatible/.test(w)));
+    assert.ok(warnings.some((w) => /Statement\[0\] allows Principal "\*"/.test(w)));
+
+    const bad = JSON.stringify({
+      ...secretPolicy,
+      Statement: [{ ...secretPolicy.Statement[0], Effect: "MaybeHiddenEffect", Sid: "Hidden-Sid-Dash" }],
+    });
+    const failed = await plugin.check({ workspaceId: "ws-1", policyDocument: secret(bad) });
+    assert.ok(failed.failures.length >= 2, JSON.stringify(failed.failures));
+    assert.ok(failed.failures.every((f) => f.property === "policyDocument"));
+    assert.ok(failed.failures.some((f) => /Statement\[0\]\.Effect must be "Allow" or "Deny"/.test(f.reason)));
+    const notJson = await plugin.check({ workspaceId: "ws-1", policyDocument: secret(`{"Sid": "HiddenSidZq81" x`) });
+    assert.match(notJson.failures[0].reason, /policyDocument is not valid JSON/);
+
+    const shown = [...warnings, ...[...failed.failures, ...notJson.failures].map((f) => f.reason)].join("\n");
+    for (const value of [...hidden, "MaybeHiddenEffect", "Hidden-Sid-Dash"]) {
+      assert.ok(!shown.includes(value), `"${value}" shows in:\n${shown}`);
+    }
+    assert.ok(!plugin.stderr.join("").includes("HiddenSidZq81"), "nor on stderr");
+  });
+
+  it("Check of the same policy, not secret, quotes its values (the redaction above is not vacuous)", async () => {
+    const before = engine.logs.length;
+    await plugin.check({ workspaceId: "ws-1", policyDocument: JSON.stringify(secretPolicy) });
+    const shown = engine.logs
+      .slice(before)
+      .map((l) => l.message)
+      .join("\n");
+    assert.match(shown, /"aps:HiddenActionQq" is not a Prometheus-compatible action/);
+    assert.match(shown, /ws-hidden-elsewhere/);
   });
 });
