@@ -1,12 +1,6 @@
 import assert from "node:assert/strict";
 
-import { AmpEmulator } from "../../emulator";
-import { PluginProject, type RunResult } from "../plugin/support/plugin-project";
-import { PulumiProject } from "../../scripts/lib/pulumi-project";
-
-function assertOk(result: RunResult, what: string): void {
-  assert.equal(result.code, 0, `${what} failed:\n${result.output}`);
-}
+import { assertOk, emulatedProject } from "../../scripts/lib/pulumi-project";
 
 /** Strings found only inside the secret policy documents below: finding one in a diagnostic is a leak. */
 const distinctive = ["LeakSidQ7x3", "402917365528", "LeakActionZz", "ws-leak-elsewhere", "LeakEffectVv"];
@@ -60,22 +54,10 @@ function assertNoLeak(outputs: string[]): void {
 
 describe("no fragment of a secret policy in diagnostics, on the real engine (both doors)", function () {
   this.timeout(600_000);
-  let emulator: AmpEmulator;
-  let url: string;
-
-  before(async () => {
-    emulator = new AmpEmulator({ transitionDelayMs: 100 });
-    url = await emulator.start();
-  });
-  after(async () => emulator?.stop());
 
   it("dynamic door (TypeScript): warnings and the check failure name path and problem, quoting no secret value", async () => {
-    const project = await PulumiProject.create("basic", {
-      AWS_REGION: "us-east-1",
-      AWS_ENDPOINT_URL_AMP: url,
-      AWS_ACCESS_KEY_ID: "test",
-      AWS_SECRET_ACCESS_KEY: "test",
-    });
+    const setup = await emulatedProject("basic", { emulator: { transitionDelayMs: 100 } });
+    const { emulator, project } = setup;
     try {
       const ws = emulator.createWorkspace({ alias: "leak-ts" });
       assertOk(await project.pulumi(["config", "set", "workspaceId", ws]), "config set");
@@ -103,17 +85,13 @@ new ResourcePolicy("secret-policy", {
       const plain = await project.pulumi(["preview"]);
       assert.match(plain.output, /not "LeakEffectVv"/);
     } finally {
-      project.dispose();
+      await setup.dispose();
     }
   });
 
   it("plugin door (YAML): the engine's log of check warnings and the failure quote no secret value", async () => {
-    const project = await PluginProject.create("yaml", {
-      AWS_REGION: "us-east-1",
-      AWS_ENDPOINT_URL_AMP: url,
-      AWS_ACCESS_KEY_ID: "test",
-      AWS_SECRET_ACCESS_KEY: "test",
-    });
+    const setup = await emulatedProject("yaml", { emulator: { transitionDelayMs: 100 } });
+    const { emulator, project } = setup;
     try {
       const ws = emulator.createWorkspace({ alias: "leak-yaml" });
       assertOk(await project.pulumi(["config", "set", "workspaceId", ws]), "config set");
@@ -139,7 +117,7 @@ new ResourcePolicy("secret-policy", {
       const plain = await project.pulumi(["preview"]);
       assert.match(plain.output, /not "LeakEffectVv"/);
     } finally {
-      project.dispose();
+      await setup.dispose();
     }
   });
 });
