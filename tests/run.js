@@ -29,6 +29,15 @@ const TIERS = {
     timeout: 120000,
   },
   e2e: { spec: ["tests/e2e/**/*.test.ts"], what: "the real Pulumi CLI on the examples", build: true, timeout: 600000 },
+  // Run by the version matrix (scripts/version-matrix.sh) for each @pulumi/pulumi tested, not by default: the
+  // e2e tier covers the same ground in depth on the pinned version.
+  smoke: {
+    spec: ["tests/smoke/**/*.test.ts"],
+    what: "preview, up, no-change preview and destroy on the real engine, both doors",
+    build: true,
+    timeout: 600000,
+    explicitOnly: true,
+  },
 };
 
 const requested = process.argv.slice(2);
@@ -37,7 +46,7 @@ if (unknown.length > 0) {
   console.error(`unknown tier(s): ${unknown.join(", ")}; tiers: ${Object.keys(TIERS).join(", ")}`);
   process.exit(2);
 }
-const tiers = requested.length > 0 ? requested : Object.keys(TIERS);
+const tiers = requested.length > 0 ? requested : Object.keys(TIERS).filter((t) => !TIERS[t].explicitOnly);
 
 if (tiers.some((t) => TIERS[t].build) && !fs.existsSync(path.join(root, "dist/sdk/nodejs/index.js"))) {
   console.log("building the package (npm run build) for the tiers that use it...");

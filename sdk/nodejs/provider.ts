@@ -9,6 +9,7 @@
 import * as pulumi from "@pulumi/pulumi";
 
 import * as lifecycle from "../../provider/lifecycle";
+import { redactCheck, redactedId, secretInputValues } from "../../provider/redact";
 
 /** Emits check warnings where the engine shows them (the provider's diagnostics during preview and up). */
 function warn(message: string): void {
@@ -18,9 +19,9 @@ function warn(message: string): void {
 /** The module-level dynamic provider used by every `ResourcePolicy`. */
 export const resourcePolicyProvider: pulumi.dynamic.ResourceProvider = {
   async check(_olds: Record<string, unknown>, news: Record<string, unknown>) {
-    const result = lifecycle.check(news);
+    const result = redactCheck(lifecycle.check(news), secretInputValues(news));
     if (result.failures.length === 0) {
-      result.warnings.forEach((w) => warn(`amp:ResourcePolicy (${String(news.workspaceId)}): ${w}`));
+      result.warnings.forEach((w) => warn(`amp:ResourcePolicy (${redactedId(news)}): ${w}`));
     }
     return { inputs: result.inputs, failures: result.failures };
   },

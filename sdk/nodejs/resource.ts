@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 
 import type { PolicyDocument } from "../../provider/policy";
+import { SECRET_INPUTS } from "../../provider/redact";
 import { resourcePolicyProvider } from "./provider";
 
 /** The arguments of a `ResourcePolicy`. */
@@ -26,6 +27,16 @@ export interface ResourcePolicyArgs {
   overwriteExisting?: pulumi.Input<boolean>;
   /** How long an operation may wait for AMP, in seconds. Default 300. */
   waitTimeoutSeconds?: pulumi.Input<number>;
+}
+
+/**
+ * The names of the arguments that are secret. The dynamic-provider server gives the provider plain values, so
+ * this is how `check` knows which values to keep out of its messages.
+ */
+async function secretArguments(args: ResourcePolicyArgs): Promise<string[]> {
+  const names = Object.keys(args) as Array<keyof ResourcePolicyArgs>;
+  const secret = await Promise.all(names.map((name) => pulumi.isSecret(pulumi.output(args[name]))));
+  return names.filter((_, i) => secret[i]);
 }
 
 /**
@@ -59,6 +70,7 @@ export class ResourcePolicy extends pulumi.dynamic.Resource {
       overwriteExisting: args.overwriteExisting,
       waitTimeoutSeconds: args.waitTimeoutSeconds,
       policyStatus: undefined,
+      [SECRET_INPUTS]: secretArguments(args),
     };
     super(resourcePolicyProvider, name, props, opts, "amp", "ResourcePolicy");
   }

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 
-import { AmpEmulator } from "../../emulator";
+import type { AmpEmulator } from "../../emulator";
 import { policiesEquivalent } from "../../provider/policy";
-import { PulumiProject, type RunResult } from "../../scripts/lib/pulumi-project";
+import { type EmulatedProject, type PulumiProject, assertOk, emulatedProject } from "../../scripts/lib/pulumi-project";
 
 // Distinctive fake credentials: the emulator checks signatures made with them, and no artifact may contain them.
 const accessKeyId = "AKIAE2EFAKEACCESSKEY";
@@ -44,10 +44,6 @@ export const policyStatus = policy.policyStatus;
 export const revisionId = policy.revisionId;
 `;
 
-function assertOk(result: RunResult, what: string): void {
-  assert.equal(result.code, 0, `${what} failed:\n${result.output}`);
-}
-
 /** The operations a `preview --json` plans for the ResourcePolicy, e.g. `["create"]`. */
 function policyOps(previewJson: string): string[] {
   const { steps } = JSON.parse(previewJson) as { steps: { op: string; urn: string }[] };
@@ -56,27 +52,25 @@ function policyOps(previewJson: string): string[] {
 
 describe("the real Pulumi engine on examples/basic, against the emulator", function () {
   this.timeout(600_000);
+  let setup: EmulatedProject;
   let emulator: AmpEmulator;
   let project: PulumiProject;
   let ws: string;
 
   before(async () => {
-    emulator = new AmpEmulator({ transitionDelayMs: 500, credentials: { [accessKeyId]: secretAccessKey } });
-    const url = await emulator.start();
-    project = await PulumiProject.create("basic", {
-      AWS_REGION: "us-east-1",
-      AWS_ENDPOINT_URL_AMP: url,
-      AWS_ACCESS_KEY_ID: accessKeyId,
-      AWS_SECRET_ACCESS_KEY: secretAccessKey,
-      AWS_SESSION_TOKEN: sessionToken,
+    setup = await emulatedProject("basic", {
+      emulator: { transitionDelayMs: 500, credentials: { [accessKeyId]: secretAccessKey } },
+      env: () => ({
+        AWS_ACCESS_KEY_ID: accessKeyId,
+        AWS_SECRET_ACCESS_KEY: secretAccessKey,
+        AWS_SESSION_TOKEN: sessionToken,
+      }),
     });
+    ({ emulator, project } = setup);
     ws = emulator.createWorkspace({ alias: "e2e" });
     assertOk(await project.pulumi(["config", "set", "workspaceId", ws]), "config set");
   });
-  after(async () => {
-    project?.dispose();
-    await emulator?.stop();
-  });
+  after(async () => setup?.dispose());
 
   it("1. preview shows one create; up creates it with policyStatus ACTIVE and a revisionId", async () => {
     const preview = await project.pulumi(["preview", "--json"]);

@@ -1,36 +1,24 @@
 import assert from "node:assert/strict";
 
-import { AmpEmulator } from "../../emulator";
+import type { AmpEmulator } from "../../emulator";
 import { policiesEquivalent } from "../../provider/policy";
-import { PulumiProject, type RunResult } from "../../scripts/lib/pulumi-project";
-
-function assertOk(result: RunResult, what: string): void {
-  assert.equal(result.code, 0, `${what} failed:\n${result.output}`);
-}
+import { type EmulatedProject, type PulumiProject, assertOk, emulatedProject } from "../../scripts/lib/pulumi-project";
 
 describe("the real Pulumi engine on examples/grafana-read-only", function () {
   this.timeout(300_000);
+  let setup: EmulatedProject;
   let emulator: AmpEmulator;
   let project: PulumiProject;
   let ws: string;
 
   before(async () => {
-    emulator = new AmpEmulator({ transitionDelayMs: 200 });
-    const url = await emulator.start();
-    project = await PulumiProject.create("grafana-read-only", {
-      AWS_REGION: "us-east-1",
-      AWS_ENDPOINT_URL_AMP: url,
-      AWS_ACCESS_KEY_ID: "test",
-      AWS_SECRET_ACCESS_KEY: "test",
-    });
+    setup = await emulatedProject("grafana-read-only", { emulator: { transitionDelayMs: 200 } });
+    ({ emulator, project } = setup);
     ws = emulator.createWorkspace({ alias: "grafana" });
     assertOk(await project.pulumi(["config", "set", "workspaceId", ws]), "config set");
     assertOk(await project.pulumi(["config", "set", "organizationId", "o-a1b2c3d4e5"]), "config set");
   });
-  after(async () => {
-    project?.dispose();
-    await emulator?.stop();
-  });
+  after(async () => setup?.dispose());
 
   it("applies the organization-limited read-only policy without warnings, and converges", async () => {
     const up = await project.pulumi(["up", "--yes"]);

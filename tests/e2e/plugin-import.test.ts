@@ -1,13 +1,9 @@
 import assert from "node:assert/strict";
 import * as path from "node:path";
 
-import { AmpEmulator } from "../../emulator";
+import type { AmpEmulator } from "../../emulator";
 import { policiesEquivalent } from "../../provider/policy";
-import { PluginProject, type RunResult } from "../plugin/support/plugin-project";
-
-function assertOk(result: RunResult, what: string): void {
-  assert.equal(result.code, 0, `${what} failed:\n${result.output}`);
-}
+import { type EmulatedProject, type PulumiProject, assertOk, emulatedProject } from "../../scripts/lib/pulumi-project";
 
 const TYPE = "amp-resource-policy:index:ResourcePolicy";
 
@@ -31,34 +27,24 @@ const outOfBandPolicy = (action: string) =>
 
 describe("pulumi import of a policy made outside Pulumi (YAML program), then the generated code", function () {
   this.timeout(300_000);
+  let setup: EmulatedProject;
   let emulator: AmpEmulator;
-  let project: PluginProject;
+  let project: PulumiProject;
   let managed: string;
   let adopted: string;
   let importedRevision: string;
   let generated: string;
 
   before(async () => {
-    emulator = new AmpEmulator({ transitionDelayMs: 200 });
-    const url = await emulator.start();
-    project = await PluginProject.create("yaml", {
-      AWS_REGION: "us-east-1",
-      AWS_ENDPOINT_URL_AMP: url,
-      AWS_ACCESS_KEY_ID: "test",
-      AWS_SECRET_ACCESS_KEY: "test",
-      AWS_SESSION_TOKEN: undefined,
-      AWS_PROFILE: undefined,
-    });
+    setup = await emulatedProject("yaml", { emulator: { transitionDelayMs: 200 } });
+    ({ emulator, project } = setup);
     managed = emulator.createWorkspace({ alias: "import-managed" });
     adopted = emulator.createWorkspace({ alias: "import-adopted" });
     importedRevision = emulator.putPolicyOutOfBand(adopted, outOfBandPolicy("aps:QueryMetrics"));
     assertOk(await project.pulumi(["config", "set", "workspaceId", managed]), "config set");
     assertOk(await project.pulumi(["up", "--yes", "--skip-preview"]), "up of the program's own policy");
   });
-  after(async () => {
-    project?.dispose();
-    await emulator?.stop();
-  });
+  after(async () => setup?.dispose());
 
   it("1. `pulumi import <type> <name> <workspaceId>` adopts the policy without writing it", async () => {
     emulator.clearRequestLog();

@@ -1,12 +1,9 @@
 import assert from "node:assert/strict";
 
-import { AmpEmulator } from "../../emulator";
+import type { AmpEmulator } from "../../emulator";
 import { policiesEquivalent } from "../../provider/policy";
-import { PluginProject, type RunResult, policySteps, pythonBin } from "../plugin/support/plugin-project";
-
-function assertOk(result: RunResult, what: string): void {
-  assert.equal(result.code, 0, `${what} failed:\n${result.output}`);
-}
+import { type EmulatedProject, type PulumiProject, assertOk, emulatedProject } from "../../scripts/lib/pulumi-project";
+import { policySteps, pythonBin } from "../plugin/support/plugin-project";
 
 const examplePolicy = (principal: string) => ({
   Version: "2012-10-17",
@@ -27,37 +24,22 @@ function withPolicyDocument(program: string, expression: string): string {
 
 describe("a Python program (examples/python) with the generated SDK, through the resource plugin", function () {
   this.timeout(300_000);
+  let setup: EmulatedProject;
   let emulator: AmpEmulator;
-  let project: PluginProject;
+  let project: PulumiProject;
   let ws: string;
   let original: string;
 
   before(async () => {
-    emulator = new AmpEmulator({ transitionDelayMs: 300 });
-    const url = await emulator.start();
     // The Python language host (v3.68) ignores runtime options: the venv's python must come first on PATH.
-    const venvBin = await pythonBin();
-    // Region and endpoint from the AWS environment variables this time.
-    project = await PluginProject.create(
-      "python",
-      {
-        AWS_REGION: "us-east-1",
-        AWS_ENDPOINT_URL_AMP: url,
-        AWS_ACCESS_KEY_ID: "test",
-        AWS_SECRET_ACCESS_KEY: "test",
-        AWS_SESSION_TOKEN: undefined,
-        AWS_PROFILE: undefined,
-      },
-      [venvBin],
-    );
+    // Region and endpoint from the AWS environment variables this time (emulatorEnv).
+    setup = await emulatedProject("python", { emulator: { transitionDelayMs: 300 }, pathFirst: [await pythonBin()] });
+    ({ emulator, project } = setup);
     ws = emulator.createWorkspace({ alias: "python" });
     assertOk(await project.pulumi(["config", "set", "workspaceId", ws]), "config set");
     original = project.read("__main__.py");
   });
-  after(async () => {
-    project?.dispose();
-    await emulator?.stop();
-  });
+  after(async () => setup?.dispose());
 
   it("1. preview plans one create; up creates the policy with policyStatus and revisionId outputs", async () => {
     const preview = await project.pulumi(["preview", "--json"]);

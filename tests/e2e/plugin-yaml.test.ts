@@ -1,12 +1,9 @@
 import assert from "node:assert/strict";
 
-import { AmpEmulator } from "../../emulator";
+import type { AmpEmulator } from "../../emulator";
 import { policiesEquivalent } from "../../provider/policy";
-import { PluginProject, type RunResult, policySteps } from "../plugin/support/plugin-project";
-
-function assertOk(result: RunResult, what: string): void {
-  assert.equal(result.code, 0, `${what} failed:\n${result.output}`);
-}
+import { type EmulatedProject, type PulumiProject, assertOk, emulatedProject } from "../../scripts/lib/pulumi-project";
+import { policySteps } from "../plugin/support/plugin-project";
 
 /** The example's policy for a principal. */
 const examplePolicy = (principal: string) => ({
@@ -25,25 +22,20 @@ function withPolicyBlock(program: string, block: string): string {
 
 describe("a Pulumi YAML program (examples/yaml) through the resource plugin, against the emulator", function () {
   this.timeout(300_000);
+  let setup: EmulatedProject;
   let emulator: AmpEmulator;
-  let project: PluginProject;
+  let project: PulumiProject;
   let ws: string;
   let original: string;
 
   before(async () => {
-    emulator = new AmpEmulator({ transitionDelayMs: 300 });
-    const url = await emulator.start();
     // Region and endpoint come from the provider's stack config only: none in the environment.
-    project = await PluginProject.create("yaml", {
-      AWS_ACCESS_KEY_ID: "test",
-      AWS_SECRET_ACCESS_KEY: "test",
-      AWS_SESSION_TOKEN: undefined,
-      AWS_PROFILE: undefined,
-      AWS_REGION: undefined,
-      AWS_DEFAULT_REGION: undefined,
-      AWS_ENDPOINT_URL: undefined,
-      AWS_ENDPOINT_URL_AMP: undefined,
+    setup = await emulatedProject("yaml", {
+      emulator: { transitionDelayMs: 300 },
+      env: () => ({ AWS_REGION: undefined, AWS_DEFAULT_REGION: undefined, AWS_ENDPOINT_URL_AMP: undefined }),
     });
+    ({ emulator, project } = setup);
+    const { url } = setup;
     ws = emulator.createWorkspace({ alias: "yaml" });
     for (const [key, value] of [
       ["workspaceId", ws],
@@ -54,10 +46,7 @@ describe("a Pulumi YAML program (examples/yaml) through the resource plugin, aga
     }
     original = project.read("Pulumi.yaml");
   });
-  after(async () => {
-    project?.dispose();
-    await emulator?.stop();
-  });
+  after(async () => setup?.dispose());
 
   it("1. preview plans one create; up creates the policy (endpoint and region from amp-resource-policy:* config)", async () => {
     const preview = await project.pulumi(["preview", "--json"]);
