@@ -235,10 +235,30 @@ function note(notes: Map<number, Set<string>>, index: number, why: readonly stri
  * Whether condition set `a` is weaker than (or the same as) `b`: every request that satisfies `b` satisfies
  * `a`. Sufficient, not necessary: when it cannot tell, it answers false and says why in `approximate`.
  */
-export function weaker(
-  a: readonly ConditionClause[],
-  b: readonly ConditionClause[],
-): { weaker: boolean; approximate: string[] } {
+export function weaker(a: readonly ConditionClause[], b: readonly ConditionClause[]): Weaker {
+  let byB = weakerCache.get(a);
+  if (byB === undefined) {
+    byB = new WeakMap();
+    weakerCache.set(a, byB);
+  }
+  let result = byB.get(b);
+  if (result === undefined) {
+    result = compareConditions(a, b);
+    byB.set(b, result);
+  }
+  return result;
+}
+
+/** Whether one condition set is weaker than another, and the notes on any approximation made. */
+export interface Weaker {
+  weaker: boolean;
+  approximate: string[];
+}
+
+// Comparisons depend only on the two condition sets, not on the principal or action asked about.
+const weakerCache = new WeakMap<readonly ConditionClause[], WeakMap<readonly ConditionClause[], Weaker>>();
+
+function compareConditions(a: readonly ConditionClause[], b: readonly ConditionClause[]): Weaker {
   const approximate: string[] = [];
   let all = true;
   for (const clause of a) {
@@ -275,14 +295,30 @@ function implies(b: ConditionClause, a: ConditionClause): boolean | string {
   }
   const sa = operatorShape(a.operator);
   const sb = operatorShape(b.operator);
-  const inexact = `conditions on ${a.displayKey} compared approximately (${b.operator} vs ${a.operator}): reported as a change`;
+  const inexact = `conditions on ${a.displayKey} compared approximately (${b.operator} against ${a.operator}): reported as a change`;
   if (sa === undefined || sb === undefined) {
     return a.operator === b.operator
       ? `unknown operator ${a.operator} on ${a.displayKey}: compared as written, reported as a change`
       : inexact;
   }
-  if (sa.qualifier !== sb.qualifier || (sb.ifExists && !sa.ifExists)) {
+  if (sa.qualifier !== sb.qualifier) {
     return inexact;
+  }
+  const needsKey = sa.qualifier === "" && !sa.ifExists && sa.base !== "Null";
+  if (needsKey && (sb.ifExists || (sb.kind === "none" && sa.kind === "any"))) {
+    // A request without the key satisfies b (XIfExists, or a negated operator) but not a.
+    return false;
+  }
+  if (sb.ifExists && !sa.ifExists) {
+    return inexact;
+  }
+  // b's patterns stand for endless values, a's exact values for a few: a request b allows is not among them.
+  if (sb.base === "StringLike" && sa.base === "StringEquals") {
+    return b.values.every((value) => !/[*?]/.test(value) && a.values.includes(value));
+  }
+  // StringEquals x implies StringNotEquals y when no x is a y.
+  if (sa.kind === "none" && sb.kind === "any" && exclusive(sb.base, sa.base)) {
+    return b.values.every((value) => !a.values.includes(value));
   }
   // X implies XIfExists; StringEquals implies StringLike and StringEqualsIgnoreCase; ArnEquals implies ArnLike;
   // a strict bound implies the inclusive one.
@@ -314,6 +350,12 @@ function implies(b: ConditionClause, a: ConditionClause): boolean | string {
   }
 }
 
+/** Whether `equals` and `notEquals` are an exact test and its negation. */
+function exclusive(equals: string, notEquals: string): boolean {
+  // Not for ARNs (ArnEquals takes wildcards too) nor numbers ("10" and "10.0" are equal).
+  return equals === "StringEquals" && notEquals === "StringNotEquals";
+}
+
 /** `Numeric` or `Date`: bounds of one family compare. */
 function family(shape: OperatorShape): string {
   return shape.base.startsWith("Date") ? "Date" : "Numeric";
@@ -342,7 +384,7 @@ function valueMatches(sa: OperatorShape, pattern: string, sb: OperatorShape, val
     if (pattern === "*") {
       return true;
     }
-    const literal = !(sb.base === "StringLike" || sb.base === "ArnLike") || !/[*?]/.test(value);
+    const literal = !/^(StringLike|ArnLike|ArnEquals)$/.test(sb.base) || !/[*?]/.test(value);
     return literal && globMatches(pattern, value);
   }
   return false;
@@ -350,13 +392,13 @@ function valueMatches(sa: OperatorShape, pattern: string, sb: OperatorShape, val
 
 /**
  * Whether no request can satisfy both condition sets: a key whose single value one set requires to be among
- * some values and the other to be among others (or not among them). Only exact string operators on
+ * some values and the other to be among others (or not among them). Only StringEquals / StringNotEquals on
  * single-valued keys are considered; otherwise false (not known to be disjoint).
  */
 function disjoint(a: readonly ConditionClause[], b: readonly ConditionClause[]): boolean {
   const plain = (clause: ConditionClause): OperatorShape | undefined => {
     const shape = operatorShape(clause.operator);
-    return shape && shape.qualifier === "" && !shape.ifExists && /^(String|Arn)(Not)?Equals$/.test(shape.base)
+    return shape && shape.qualifier === "" && !shape.ifExists && /^String(Not)?Equals$/.test(shape.base)
       ? shape
       : undefined;
   };

@@ -12,7 +12,7 @@ export interface FormatOptions {
   color?: boolean;
   /** Plain ASCII borders (`+`, `-`, `|`) instead of box-drawing characters. Default false. */
   ascii?: boolean;
-  /** Cells wider than this wrap at spaces (or break). Default 60. */
+  /** Condition and note lines wider than this wrap at spaces (or break). Default 48. */
   maxCellWidth?: number;
   /** Print the one-line verdict above the table. Default true. */
   summary?: boolean;
@@ -59,7 +59,7 @@ export function formatAccessExplanation(explanation: AccessExplanation, options:
 }
 
 function table(rows: readonly (AccessRow & { change?: "+" | "-" })[], withChange: boolean, options: FormatOptions) {
-  const width = options.maxCellWidth ?? 60;
+  const width = options.maxCellWidth ?? 48;
   const hasSid = rows.some((row) => row.sid !== "");
   const hasNotes = rows.some((row) => row.notes.length > 0);
   const header = [
@@ -80,7 +80,11 @@ function table(rows: readonly (AccessRow & { change?: "+" | "-" })[], withChange
     ...(hasSid ? [[row.sid]] : []),
     ...(hasNotes ? [row.notes] : []),
   ]);
-  const cells = [header.map((title) => [title]), ...body].map((row) => row.map((lines) => wrap(lines, width)));
+  // Names (ARNs, actions) never wrap, so that they can be copied; conditions and notes do.
+  const wraps = header.map((title) => title === "Condition" || title === "Notes");
+  const cells = [header.map((title) => [title]), ...body].map((row) =>
+    row.map((lines, column) => (wraps[column] ? wrap(lines, width) : lines.length === 0 ? [""] : [...lines])),
+  );
   const widths = header.map((_, column) => Math.max(...cells.map((row) => Math.max(0, ...row[column].map(len)))));
   const box = options.ascii
     ? { h: "-", v: "|", tl: "+", tm: "+", tr: "+", ml: "+", mm: "+", mr: "+", bl: "+", bm: "+", br: "+" }

@@ -459,9 +459,16 @@ function valueText(value: unknown): string {
     : stringify(value);
 }
 
+const clauseIds = new WeakMap<ConditionClause, string>();
+
 /** A clause's identity: operator, lower-cased key, values. */
 export function clauseId(clause: ConditionClause): string {
-  return stringify([clause.operator, clause.key, clause.values]);
+  let id = clauseIds.get(clause);
+  if (id === undefined) {
+    id = stringify([clause.operator, clause.key, clause.values]);
+    clauseIds.set(clause, id);
+  }
+  return id;
 }
 
 /** How an operator compares, when it is one IAM documents. */
