@@ -34,6 +34,14 @@ export {
   formatAccessExplanation,
   formatAccessRows,
 } from "../../provider/access";
+export {
+  type AccessReview,
+  type ApprovalLevel,
+  type ReviewSettings,
+  APPROVAL_LEVELS,
+  REVIEW_ENV,
+  reviewAccess,
+} from "../../provider/review";
 export { NotFoundError, PolicyConflictError, WaitTimeoutError } from "../../provider/errors";
 export type { AmpSettings } from "../../provider/amp";
 
