@@ -27,6 +27,7 @@ import type * as structProto from "google-protobuf/google/protobuf/struct_pb";
 import type { AmpSettings } from "./amp";
 import * as lifecycle from "./lifecycle";
 import { UNKNOWN } from "./policy";
+import { REVIEW_CONFIG_KEYS, checkReviewConfig, reviewSettingsFromConfig, withAccessReview } from "./review";
 
 /** The package name: the plugin is `pulumi-resource-amp-resource-policy`, config keys are `amp-resource-policy:*`. */
 export const PACKAGE_NAME = "amp-resource-policy";
@@ -37,7 +38,9 @@ export const SPECIAL_SIG_KEY = "4dabf18193072939515e22adb298388d";
 /** The signature value that marks a secret envelope `{ [SPECIAL_SIG_KEY]: SECRET_SIG, value }`. */
 export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 /** The provider config keys, under `amp-resource-policy:` in stack config. */
-export const CONFIG_KEYS = ["region", "endpoint", "profile"] as const;
+export const CONFIG_KEYS = ["region", "endpoint", "profile", ...REVIEW_CONFIG_KEYS] as const;
+/** The provider's settings: where AMP is, and the access review's provider-wide settings (provider/review.ts). */
+export type ProviderSettings = AmpSettings & { [key in (typeof REVIEW_CONFIG_KEYS)[number]]?: string };
 
 // ---------------------------------------------------------------------------------------------------------
 // Types
@@ -184,7 +187,7 @@ export function resolveSettings(
   args: PropertyMap,
   variables: ReadonlyMap<string, string> = new Map(),
   env: NodeJS.ProcessEnv = process.env,
-): AmpSettings {
+): ProviderSettings {
   let fromEnv: PropertyMap = {};
   try {
     const parsed: unknown = JSON.parse(env.PULUMI_CONFIG ?? "{}");
@@ -192,7 +195,7 @@ export function resolveSettings(
   } catch {
     // PULUMI_CONFIG is the engine's; a malformed value only means there is nothing to take from it.
   }
-  const settings: AmpSettings = {};
+  const settings: ProviderSettings = {};
   for (const key of CONFIG_KEYS) {
     const value = [
       revealSecrets(args[key]),
@@ -221,13 +224,14 @@ export function checkConfig(news: PropertyMap): lifecycle.CheckResult {
       failures.push({ property: key, reason: `endpoint ${JSON.stringify(value)} is not an http(s) URL` });
     }
   }
+  failures.push(...checkReviewConfig(revealSecrets(news) as PropertyMap));
   return { inputs: news, failures, warnings: [] };
 }
 
-let configured: AmpSettings | undefined;
+let configured: ProviderSettings | undefined;
 
 /** The settings of this plugin process: from `Configure` once called, else from the environment. */
-export function currentSettings(): AmpSettings {
+export function currentSettings(): ProviderSettings {
   return configured ?? resolveSettings({});
 }
 
@@ -255,12 +259,18 @@ export const ampResourcePolicyProvider: AmpResourcePolicyPluginProvider = {
     return packageSchema();
   },
 
-  async check(urn: string, _olds: PropertyMap, news: PropertyMap) {
+  async check(urn: string, olds: PropertyMap, news: PropertyMap) {
     assertType(urn);
     const { plain, secret } = unwrapSecrets(news);
-    const result = lifecycle.check(plain);
+    const { result, diagnostics } = withAccessReview(
+      lifecycle.check(plain),
+      unwrapSecrets(olds).plain,
+      plain,
+      reviewSettingsFromConfig(currentSettings()),
+      { secret: secret.has("policyDocument") },
+    );
     if (result.failures.length === 0) {
-      for (const warning of result.warnings) {
+      for (const warning of [...result.warnings, ...diagnostics]) {
         await engineLog("warning", warning, urn);
       }
     }

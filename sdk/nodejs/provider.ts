@@ -9,6 +9,7 @@
 import * as pulumi from "@pulumi/pulumi";
 
 import * as lifecycle from "../../provider/lifecycle";
+import { reviewSettingsFromEnv, withAccessReview } from "../../provider/review";
 
 /** Emits check warnings where the engine shows them (the provider's diagnostics during preview and up). */
 function warn(message: string): void {
@@ -17,10 +18,12 @@ function warn(message: string): void {
 
 /** The module-level dynamic provider used by every `ResourcePolicy`. */
 export const resourcePolicyProvider: pulumi.dynamic.ResourceProvider = {
-  async check(_olds: Record<string, unknown>, news: Record<string, unknown>) {
-    const result = lifecycle.check(news);
+  async check(olds: Record<string, unknown>, news: Record<string, unknown>) {
+    const { result, diagnostics } = withAccessReview(lifecycle.check(news), olds, news, reviewSettingsFromEnv());
     if (result.failures.length === 0) {
-      result.warnings.forEach((w) => warn(`amp:ResourcePolicy (${String(news.workspaceId)}): ${w}`));
+      [...result.warnings, ...diagnostics].forEach((w) =>
+        warn(`amp:ResourcePolicy (${String(news.workspaceId)}): ${w}`),
+      );
     }
     return { inputs: result.inputs, failures: result.failures };
   },
