@@ -166,7 +166,7 @@ describe("access review at preview: the dynamic provider (examples/access-review
     assert.ok(policiesEquivalent(emulator.getPolicy(ws)!.policyDocument, programPolicy(["444455556666"])));
   });
 
-  it("5. a further change invalidates the approval; going back to the approved access needs none", async () => {
+  it("5. a further change invalidates the approval; going back needs none; the review inputs alone are no change", async () => {
     await config("readerAccountIds", "444455556666,777788889999");
     const preview = await project.pulumi(["preview"]);
     keep("dynamic-stale-approval-preview", preview);
@@ -180,6 +180,16 @@ describe("access review at preview: the dynamic provider (examples/access-review
 
     await config("readerAccountIds", "444455556666");
     assertOk(await project.pulumi(["preview", "--expect-no-changes"]), "preview of the approved policy");
+
+    // The review inputs alone are no change: up records them without a call to AMP.
+    await config("requireApproval", "any-change");
+    await config("approvedAccess", "access-000000000000");
+    emulator.resetCallCounts();
+    const up = await project.pulumi(["up", "--yes", "--skip-preview"]);
+    assertOk(up, "up of the review inputs alone");
+    assert.equal(totalCalls(emulator), 0, "no API call");
+    assert.doesNotMatch(up.output, anyReview);
+    await config("approvedAccess", digest);
   });
 
   it("6. AMP_POLICY_REQUIRE_APPROVAL, read when the provider runs, is a floor for a resource that says never", async () => {
@@ -335,7 +345,7 @@ describe("access review at preview: the resource plugin (examples/yaml)", functi
     assert.ok(policiesEquivalent(emulator.getPolicy(ws)!.policyDocument, programPolicy(["444455556666"])));
   });
 
-  it("5. a further change invalidates the approval", async () => {
+  it("5. a further change invalidates the approval; approvedAccess alone is no change (no API call)", async () => {
     program({ readers: ["444455556666", "777788889999"], approvedAccess: digest });
     const preview = await project.pulumi(["preview"]);
     assertFailed(preview, "preview of a further broadening");
@@ -345,6 +355,14 @@ describe("access review at preview: the resource plugin (examples/yaml)", functi
     );
     assert.match(preview.output, /broadens access: arn:aws:iam::777788889999:root gains aps:QueryMetrics/);
     assert.notEqual(approvalDigest(preview.output), digest);
+
+    // The review inputs alone are no change: up records them without a call to AMP.
+    program({ readers: ["444455556666"], approvedAccess: "access-000000000000" });
+    emulator.resetCallCounts();
+    const up = await project.pulumi(["up", "--yes", "--skip-preview"]);
+    assertOk(up, "up of approvedAccess alone");
+    assert.equal(totalCalls(emulator), 0, "no API call");
+    assert.doesNotMatch(up.output, anyReview);
   });
 
   it("6. drift found by preview --refresh is reviewed against the live policy", async () => {
@@ -355,5 +373,14 @@ describe("access review at preview: the resource plugin (examples/yaml)", functi
     assertOk(preview, "preview --refresh");
     assert.match(preview.output, driftVerdict);
     assert.match(preview.output, driftRow);
+  });
+
+  it("7. undoing drift back to the approved policy needs no new approval (the digest is of the program's access)", async () => {
+    program({ readers: ["444455556666"], approvedAccess: digest });
+    emulator.putPolicyOutOfBand(ws, JSON.stringify(programPolicy([])));
+    const preview = await project.pulumi(["preview", "--refresh"]);
+    assertOk(preview, "preview --refresh of a restore to the approved policy");
+    assert.match(preview.output, newReaderVerdict);
+    assert.ok(preview.output.includes(`access digest: ${digest}, approved by approvedAccess`), preview.output);
   });
 });
