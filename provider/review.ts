@@ -322,7 +322,8 @@ export function withAccessReview<T extends { failures: ReviewFailure[]; warnings
   context: ReviewContext = {},
 ): ReviewedCheck<T> {
   const failures = [...checked.failures, ...(settings.problems ?? [])];
-  const warnings = suppressWarnings(checked.warnings, news, settings);
+  const codes = suppressedCodes(news, settings);
+  const warnings = codes.length > 0 ? suppressWarnings(checked.warnings, findingsOf(news), codes) : checked.warnings;
   if (failures.length > 0) {
     return { result: { ...checked, failures, warnings }, diagnostics: [] };
   }
@@ -333,28 +334,43 @@ export function withAccessReview<T extends { failures: ReviewFailure[]; warnings
   return { result: { ...checked, failures, warnings }, diagnostics: review.diagnostics };
 }
 
+/** A finding of `validatePolicy`, in the shape of IAM Access Analyzer's (the fields the suppression reads). */
+export interface ReviewFinding {
+  findingType: string;
+  issueCode: string;
+  message: string;
+}
+
+/** The finding codes suppressed for a resource: its own `suppressFindings` and the provider's, upper-cased. */
+export function suppressedCodes(news: Record<string, unknown>, settings: ReviewSettings = {}): string[] {
+  const own = Array.isArray(news.suppressFindings) ? news.suppressFindings.filter((c) => typeof c === "string") : [];
+  return [...new Set([...own, ...(settings.suppressFindings ?? [])].map((c) => c.toUpperCase()))];
+}
+
 /**
- * `warnings` without those of findings whose code is suppressed. A warning is `policyDocument <message>`
- * for a finding of `validatePolicy`; its code is that finding's `issueCode`.
+ * `warnings` without those of the findings whose `issueCode` is in `codes`. A check warning carries its
+ * finding's message (`policyDocument <message>`); errors are never suppressed.
  */
 export function suppressWarnings(
   warnings: string[],
-  news: Record<string, unknown>,
-  settings: ReviewSettings = {},
+  findings: readonly ReviewFinding[],
+  codes: readonly string[],
 ): string[] {
-  const own = Array.isArray(news.suppressFindings) ? news.suppressFindings.filter((c) => typeof c === "string") : [];
-  const suppressed = new Set([...own, ...(settings.suppressFindings ?? [])].map((c) => c.toUpperCase()));
-  if (suppressed.size === 0 || warnings.length === 0) {
-    return warnings;
-  }
+  const suppressed = new Set(codes.map((c) => c.toUpperCase()));
+  const hidden = findings
+    .filter((f) => f.findingType !== "ERROR" && suppressed.has(f.issueCode.toUpperCase()))
+    .map((f) => f.message);
+  return warnings.filter(
+    (warning) => !hidden.some((message) => warning === message || warning.endsWith(` ${message}`)),
+  );
+}
+
+/** The findings of `validatePolicy` for these inputs (none until the policy model reports findings). */
+function findingsOf(news: Record<string, unknown>): ReviewFinding[] {
   const workspaceId = typeof news.workspaceId === "string" ? news.workspaceId : undefined;
-  const validation: { warnings: string[]; findings?: { issueCode: string; message: string }[] } = validatePolicy(
+  const validation: { warnings: string[]; findings?: ReviewFinding[] } = validatePolicy(
     news.policyDocument,
     workspaceId,
   );
-  const findings = validation.findings ?? [];
-  const hidden = new Set(
-    findings.filter((f) => suppressed.has(f.issueCode.toUpperCase())).map((f) => `policyDocument ${f.message}`),
-  );
-  return warnings.filter((warning) => !hidden.has(warning));
+  return validation.findings ?? [];
 }

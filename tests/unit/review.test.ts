@@ -11,6 +11,7 @@ import {
   reviewSettingsFromConfig,
   reviewSettingsFromEnv,
   suppressWarnings,
+  suppressedCodes,
   withAccessReview,
 } from "../../provider/review";
 
@@ -278,14 +279,40 @@ describe("access review (provider/review.ts)", () => {
 
   describe("suppressFindings", () => {
     const noVersion = { Statement: writeOnly.Statement };
+    const findings = [
+      { findingType: "WARNING", issueCode: "MISSING_VERSION", message: "has no Version; add one" },
+      { findingType: "SECURITY_WARNING", issueCode: "PUBLIC_ACCESS", message: "Statement[0] lets anyone in" },
+      { findingType: "ERROR", issueCode: "BAD_EFFECT", message: "Statement[1].Effect is wrong" },
+    ];
+    const warnings = ["policyDocument has no Version; add one", "policyDocument Statement[0] lets anyone in"];
 
-    it("keeps every warning when nothing is suppressed", () => {
-      const warnings = check(inputs(noVersion)).warnings;
+    it("drops the warnings of the suppressed codes, case-insensitively, and keeps the others", () => {
+      assert.deepEqual(suppressWarnings(warnings, findings, ["missing_version"]), [warnings[1]]);
+      assert.deepEqual(suppressWarnings(warnings, findings, ["MISSING_VERSION", "PUBLIC_ACCESS"]), []);
+      assert.deepEqual(suppressWarnings(warnings, findings, ["OTHER"]), warnings);
+    });
+
+    it("never drops an error, whatever its code", () => {
+      const errors = ["policyDocument Statement[1].Effect is wrong"];
+      assert.deepEqual(suppressWarnings(errors, findings, ["BAD_EFFECT"]), errors);
+    });
+
+    it("the codes are the resource's and the provider's together", () => {
+      assert.deepEqual(suppressedCodes({ suppressFindings: ["a_code"] }, { suppressFindings: ["B_CODE", "A_CODE"] }), [
+        "A_CODE",
+        "B_CODE",
+      ]);
+      assert.deepEqual(suppressedCodes({}), []);
+    });
+
+    it("keeps every warning of check when nothing is suppressed", () => {
+      const checked = check(inputs(noVersion));
       assert.ok(
-        warnings.some((w) => /has no Version/.test(w)),
-        warnings.join("\n"),
+        checked.warnings.some((w) => /has no Version/.test(w)),
+        checked.warnings.join("\n"),
       );
-      assert.deepEqual(suppressWarnings(warnings, inputs(noVersion)), warnings);
+      const { result } = withAccessReview(checked, inputs(noVersion), inputs(noVersion));
+      assert.deepEqual(result.warnings, checked.warnings);
     });
   });
 });
