@@ -112,6 +112,11 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
   const [command, ...args] = positionals;
   const color = values.color ?? (io.isTTY && !io.env.NO_COLOR);
   const format = { color, ascii: values.ascii === true };
+  if (values.partition !== undefined && !/^aws(?:-[a-z]+)*$/.test(values.partition)) {
+    throw new CliError(
+      `--partition must be an AWS partition name (aws, aws-cn, aws-us-gov, ...), not "${values.partition}"`,
+    );
+  }
   const options: AccessOptions = { workspaceId: values.workspace, partition: values.partition };
   const json = values.json === true;
   const only = (allowed: string[]): void => {

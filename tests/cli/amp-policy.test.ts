@@ -380,6 +380,11 @@ describe("amp-policy (the built bin)", function () {
         stderr: '--fail-on for diff must be broadening, any-change or never, not "sometimes"',
       },
       {
+        name: "a bad --partition",
+        args: ["explain", "--partition", "mars", "write.json"],
+        stderr: '--partition must be an AWS partition name (aws, aws-cn, aws-us-gov, ...), not "mars"',
+      },
+      {
         name: "--resource without --stack-state",
         args: ["diff", "--resource", "x", "write.json", "write.json"],
         stderr: "--resource needs --stack-state",
