@@ -441,7 +441,10 @@ function summarize(gains: readonly Gain[], losses: readonly Gain[]): string {
   const parts = [...describe(gains, "gains", "gain"), ...describe(losses, "loses", "lose")];
   const shown = parts.slice(0, MAX_SUMMARY_GROUPS);
   const more = parts.length > shown.length ? `; and ${parts.length - shown.length} more` : "";
-  return `${verdict}: ${shown.join("; ")}${more}`;
+  const approximate = [...gains, ...losses].some((gain) => gain.approximate)
+    ? " (some conditions compared approximately: see the notes)"
+    : "";
+  return `${verdict}: ${shown.join("; ")}${more}${approximate}`;
 }
 
 /** Groups changes by principal and reason, leaving out a principal when one covering it changes the same way. */

@@ -330,6 +330,9 @@ const pairs: Pair[] = [
     broadening: true,
     narrowing: true,
     approximate: true,
+    summary:
+      `broadens and narrows access: ${ROOT_A} gains aps:RemoteWrite (under wider conditions); ` +
+      `${ROOT_A} loses aps:RemoteWrite (under narrower conditions) (some conditions compared approximately: see the notes)`,
   },
   {
     name: "a StringLike pattern replaced by one value it matches",
@@ -761,11 +764,11 @@ describe("access model", () => {
         model.statements[0].principals.map((p) => [p.key, p.kind]),
         [
           ["*", "anyone"],
-          ["Service:x.amazonaws.com", "other"],
           [`arn:aws-us-gov:iam::${B}:root`, "root"],
           [ROLE_A, "role"],
           [ROOT_A, "root"],
           [SESSION_A, "session"],
+          ["Service:x.amazonaws.com", "other"],
         ],
       );
     });
