@@ -57,7 +57,7 @@ const conditionArb: fc.Arbitrary<JsonObject> = fc
         "NumericLessThan",
       ),
       fc.constantFrom("aws:PrincipalOrgID", "aws:SourceVpc"),
-      fc.uniqueArray(fc.constantFrom("o-1", "o-2", "o-*", "10", "20"), { minLength: 1, maxLength: 2 }),
+      fc.uniqueArray(fc.constantFrom("o-1", "o-2", "o-*", "o-1*", "o-?", "10", "20"), { minLength: 1, maxLength: 2 }),
     ),
     { minLength: 1, maxLength: 2, selector: ([operator, key]) => `${operator} ${key}` },
   )
@@ -228,7 +228,22 @@ const CALLERS = [
     ]),
   ),
 ];
-const CONTEXT_VALUES = [undefined, "o-1", "o-2", "o-3", "o-*", "5", "10", "15", "20", "30"];
+const CONTEXT_VALUES = [
+  undefined,
+  "o-1",
+  "o-2",
+  "o-3",
+  "o-12",
+  "o-",
+  "o-*",
+  "o-1*",
+  "o-?",
+  "5",
+  "10",
+  "15",
+  "20",
+  "30",
+];
 const CONTEXTS: Array<Record<string, string>> = CONTEXT_VALUES.flatMap((org) =>
   CONTEXT_VALUES.map((vpc) => {
     const context: Record<string, string> = {};
