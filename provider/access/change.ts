@@ -332,9 +332,11 @@ function implies(b: ConditionClause, a: ConditionClause): boolean | string {
   }
   switch (sa.kind) {
     case "any":
-      return b.values.every((value) => a.values.some((pattern) => valueMatches(sa, pattern, sb, value)));
+      // Every value b accepts, a accepts.
+      return everyCovered(b.values, a.values, (value, wide) => valueCovers(sa.base, wide, sb.base, value), inexact);
     case "none":
-      return a.values.every((value) => b.values.includes(value));
+      // Every value a excludes, b excludes.
+      return everyCovered(a.values, b.values, (value, wide) => valueCovers(sb.base, wide, sa.base, value), inexact);
     case "below":
     case "above": {
       const boundA = bound(sa, a.values);
@@ -372,22 +374,96 @@ function bound(shape: OperatorShape, values: readonly string[]): number | undefi
   return shape.kind === "below" ? Math.max(...numbers) : Math.min(...numbers);
 }
 
-/** Whether every request value the `b` value accepts is accepted by the `a` value. */
-function valueMatches(sa: OperatorShape, pattern: string, sb: OperatorShape, value: string): boolean {
-  if (pattern === value) {
+/**
+ * Whether each of `narrow` is covered by one of `wide`: true, false, or `inexact` when some value could not be
+ * compared exactly (patterns against patterns, addresses that are not IPv4).
+ */
+function everyCovered(
+  narrow: readonly string[],
+  wide: readonly string[],
+  covers: (value: string, wide: string) => boolean | undefined,
+  inexact: string,
+): boolean | string {
+  let unsure = false;
+  for (const value of narrow) {
+    const answers = wide.map((w) => covers(value, w));
+    if (answers.includes(true)) {
+      continue;
+    }
+    if (answers.includes(undefined)) {
+      unsure = true;
+    } else {
+      return false;
+    }
+  }
+  return unsure ? inexact : true;
+}
+
+const patternOperators = new Set(["StringLike", "ArnLike", "ArnEquals"]);
+
+/**
+ * Whether every request value that `narrow` (read as operator `narrowBase` reads it) matches, `wide` (read as
+ * `wideBase` reads it) matches too; undefined when that cannot be told exactly.
+ */
+function valueCovers(wideBase: string, wide: string, narrowBase: string, narrow: string): boolean | undefined {
+  if (wide === narrow && (wideBase === narrowBase || !patternOperators.has(narrowBase))) {
     return true;
   }
-  if (sa.base === "StringEqualsIgnoreCase") {
-    return sb.base !== "StringLike" && pattern.toLowerCase() === value.toLowerCase();
+  const narrowIsPattern = patternOperators.has(narrowBase) && /[*?]/.test(narrow);
+  if (wideBase === "StringEqualsIgnoreCase") {
+    return narrowIsPattern ? undefined : wide.toLowerCase() === narrow.toLowerCase();
   }
-  if (sa.base === "StringLike" || sa.base === "ArnLike") {
-    if (pattern === "*") {
+  if (patternOperators.has(wideBase)) {
+    if (wide === "*") {
       return true;
     }
-    const literal = !/^(StringLike|ArnLike|ArnEquals)$/.test(sb.base) || !/[*?]/.test(value);
-    return literal && globMatches(pattern, value);
+    if (!narrowIsPattern) {
+      return globMatches(wide, narrow);
+    }
+    // A pattern without `?` covers another exactly when it matches that pattern's text (its `*` absorb the
+    // other's wildcards). With `?`: not covered when it misses one value the other matches; else unknown.
+    if (!wide.includes("?")) {
+      return globMatches(wide, narrow);
+    }
+    return globMatches(wide, narrow.replace(/[*?]/g, "\u0000")) ? undefined : false;
+  }
+  if (narrowIsPattern) {
+    return undefined;
+  }
+  if (wideBase.startsWith("Numeric")) {
+    return Number(wide) === Number(narrow) && !Number.isNaN(Number(wide));
+  }
+  if (wideBase.startsWith("Date")) {
+    const [w, n] = [Date.parse(wide), Date.parse(narrow)];
+    return !Number.isNaN(w) && w === n;
+  }
+  if (wideBase === "IpAddress" || wideBase === "NotIpAddress") {
+    return cidrContains(wide, narrow);
   }
   return false;
+}
+
+/** Whether IPv4 range `wide` contains range `narrow` (CIDR or single addresses); undefined for other forms. */
+function cidrContains(wide: string, narrow: string): boolean | undefined {
+  const read = (text: string): { address: number; bits: number } | undefined => {
+    const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?:\/(\d{1,2}))?$/.exec(text);
+    if (!match) {
+      return undefined;
+    }
+    const octets = match.slice(1, 5).map(Number);
+    const bits = match[5] === undefined ? 32 : Number(match[5]);
+    if (octets.some((o) => o > 255) || bits > 32) {
+      return undefined;
+    }
+    return { address: octets.reduce((sum, o) => sum * 256 + o, 0), bits };
+  };
+  const w = read(wide);
+  const n = read(narrow);
+  if (w === undefined || n === undefined) {
+    return wide === narrow ? true : undefined;
+  }
+  const block = 2 ** (32 - w.bits);
+  return w.bits <= n.bits && Math.floor(w.address / block) === Math.floor(n.address / block);
 }
 
 /**
@@ -441,7 +517,10 @@ function summarize(gains: readonly Gain[], losses: readonly Gain[]): string {
   const parts = [...describe(gains, "gains", "gain"), ...describe(losses, "loses", "lose")];
   const shown = parts.slice(0, MAX_SUMMARY_GROUPS);
   const more = parts.length > shown.length ? `; and ${parts.length - shown.length} more` : "";
-  return `${verdict}: ${shown.join("; ")}${more}`;
+  const approximate = [...gains, ...losses].some((gain) => gain.approximate)
+    ? " (some conditions compared approximately: see the notes)"
+    : "";
+  return `${verdict}: ${shown.join("; ")}${more}${approximate}`;
 }
 
 /** Groups changes by principal and reason, leaving out a principal when one covering it changes the same way. */

@@ -246,7 +246,14 @@ function readPrincipals(value: unknown, options: AccessOptions): Principal[] {
       }
     }
   }
-  return [...out.values()].sort((a, b) => compareText(a.key, b.key));
+  return [...out.values()].sort(comparePrincipals);
+}
+
+/** Anyone first, then AWS principals, then the other types (Service, Federated, ...), each by name. */
+function comparePrincipals(a: Principal, b: Principal): number {
+  const rank = (p: Principal): number =>
+    p.kind === "anyone" ? 0 : p.kind === "other" && !p.key.startsWith("arn:") ? 2 : 1;
+  return rank(a) - rank(b) || compareText(a.key, b.key);
 }
 
 const arnPattern = /^arn:([a-z0-9-]+):(iam|sts)::(\d{12}):(.+)$/;
@@ -362,7 +369,7 @@ export function representativePrincipals(models: readonly AccessModel[]): Princi
       }
     }
   }
-  return [...out.values()].sort((a, b) => compareText(a.key, b.key));
+  return [...out.values()].sort(comparePrincipals);
 }
 
 // ---------------------------------------------------------------------------------------------------------

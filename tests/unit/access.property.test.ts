@@ -57,7 +57,7 @@ const conditionArb: fc.Arbitrary<JsonObject> = fc
         "NumericLessThan",
       ),
       fc.constantFrom("aws:PrincipalOrgID", "aws:SourceVpc"),
-      fc.uniqueArray(fc.constantFrom("o-1", "o-2", "o-*", "10", "20"), { minLength: 1, maxLength: 2 }),
+      fc.uniqueArray(fc.constantFrom("o-1", "o-2", "o-*", "o-1*", "o-?", "10", "20"), { minLength: 1, maxLength: 2 }),
     ),
     { minLength: 1, maxLength: 2, selector: ([operator, key]) => `${operator} ${key}` },
   )
@@ -127,6 +127,8 @@ function shuffle<T>(items: readonly T[], rng: Rng): T[] {
 
 const asList = (value: Json): Json[] => (Array.isArray(value) ? value : [value]);
 const statementsOf = (doc: JsonObject): JsonObject[] => asList(doc.Statement) as JsonObject[];
+/** A scalar as IAM compares it: as a string. */
+const text = (value: Json): string => (typeof value === "object" ? JSON.stringify(value) : String(value));
 const clone = <T extends Json>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
 /** The same document to IAM: statements and lists reordered and repeated, names respelled, values retyped. */
@@ -201,6 +203,168 @@ const verdict = (before: unknown, after: unknown, options: AccessOptions): [bool
   const change = accessChange(before, after, options);
   return [change.broadening, change.narrowing];
 };
+
+// ---------------------------------------------------------------------------------------------------------
+// An oracle: IAM's evaluation of one concrete request, over a finite universe of requests.
+
+interface Request {
+  /** The caller: an ARN, "anonymous", or "Service:<name>". */
+  principal: string;
+  action: string;
+  /** Condition key (lower-cased) → its single value; a missing key is absent from the request. */
+  context: Record<string, string>;
+}
+
+const CALLERS = [
+  "anonymous",
+  "Service:grafana.amazonaws.com",
+  ...["aws", "aws-cn"].flatMap((partition) =>
+    ACCOUNTS.flatMap((account) => [
+      `arn:${partition}:iam::${account}:root`,
+      `arn:${partition}:iam::${account}:user/u`,
+      `arn:${partition}:sts::${account}:assumed-role/Writer/s1`,
+      `arn:${partition}:sts::${account}:assumed-role/Writer/s2`,
+      `arn:${partition}:sts::${account}:assumed-role/Reader/s1`,
+    ]),
+  ),
+];
+const CONTEXT_VALUES = [
+  undefined,
+  "o-1",
+  "o-2",
+  "o-3",
+  "o-12",
+  "o-",
+  "o-*",
+  "o-1*",
+  "o-?",
+  "5",
+  "10",
+  "15",
+  "20",
+  "30",
+];
+const CONTEXTS: Array<Record<string, string>> = CONTEXT_VALUES.flatMap((org) =>
+  CONTEXT_VALUES.map((vpc) => {
+    const context: Record<string, string> = {};
+    if (org !== undefined) {
+      context["aws:principalorgid"] = org;
+    }
+    if (vpc !== undefined) {
+      context["aws:sourcevpc"] = vpc;
+    }
+    return context;
+  }),
+);
+
+function glob(pattern: string, value: string): boolean {
+  const source = pattern
+    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    .replace(/\*/g, ".*")
+    .replace(/\?/g, ".");
+  return new RegExp(`^${source}$`, "s").test(value);
+}
+
+/** Whether a Principal entry names the caller (an account root covers its account; a role, its sessions). */
+function names(entry: string, caller: string): boolean {
+  if (entry === "*") {
+    return true;
+  }
+  const root = /^\d{12}$/.test(entry) ? `arn:aws:iam::${entry}:root` : entry;
+  const account = /^arn:([^:]+):iam::(\d{12}):root$/.exec(root);
+  if (account) {
+    return new RegExp(`^arn:${account[1]}:(iam|sts)::${account[2]}:`).test(caller);
+  }
+  const role = /^arn:([^:]+):iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(entry);
+  if (role && caller.startsWith(`arn:${role[1]}:sts::${role[2]}:assumed-role/${role[3]}/`)) {
+    return true;
+  }
+  return entry === caller;
+}
+
+function principalEntries(principal: Json): string[] {
+  if (principal === "*") {
+    return ["*"];
+  }
+  return Object.entries(principal as JsonObject).flatMap(([type, value]) =>
+    asList(value).map((name) => (type === "AWS" ? text(name) : `${type}:${text(name)}`)),
+  );
+}
+
+function clauseHolds(operator: string, values: string[], actual: string | undefined): boolean {
+  switch (operator) {
+    case "StringEquals":
+      return actual !== undefined && values.includes(actual);
+    case "StringNotEquals":
+      return actual === undefined || !values.includes(actual);
+    case "StringLike":
+      return actual !== undefined && values.some((pattern) => glob(pattern, actual));
+    case "StringEqualsIfExists":
+      return actual === undefined || values.includes(actual);
+    case "ForAnyValue:StringEquals":
+      return actual !== undefined && values.includes(actual);
+    case "NumericLessThan":
+      return (
+        actual !== undefined &&
+        /^\d+$/.test(actual) &&
+        values.some((value) => /^\d+$/.test(value) && Number(actual) < Number(value))
+      );
+    default:
+      throw new Error(`the oracle does not know ${operator}`);
+  }
+}
+
+function statementMatches(stmt: JsonObject, request: Request): boolean {
+  if (stmt.Resource !== WS_ARN && stmt.Resource !== "*") {
+    return false; // another workspace (the oracle runs with workspaceId ws-1)
+  }
+  const caller = request.principal;
+  if (stmt.NotPrincipal !== undefined) {
+    const exempt = principalEntries(stmt.NotPrincipal).some((entry) =>
+      entry === "*" ? true : (/^\d{12}$/.test(entry) ? `arn:aws:iam::${entry}:root` : entry) === caller,
+    );
+    if (exempt) {
+      return false;
+    }
+  } else if (
+    !principalEntries(stmt.Principal).some((entry) => (caller === "anonymous" ? entry === "*" : names(entry, caller)))
+  ) {
+    return false;
+  }
+  const patterns = asList(stmt.Action ?? stmt.NotAction).map((a) => text(a).toLowerCase());
+  const listed = patterns.some((pattern) => glob(pattern, request.action.toLowerCase()));
+  if (stmt.Action !== undefined ? !listed : listed) {
+    return false;
+  }
+  return Object.entries((stmt.Condition ?? {}) as JsonObject).every(([operator, block]) =>
+    Object.entries(block as JsonObject).every(([key, values]) =>
+      clauseHolds(operator, asList(values).map(text), request.context[key.toLowerCase()]),
+    ),
+  );
+}
+
+function allowed(doc: JsonObject | undefined, request: Request): boolean {
+  const statements = doc === undefined ? [] : statementsOf(doc);
+  return (
+    statements.some((stmt) => stmt.Effect === "Allow" && statementMatches(stmt, request)) &&
+    !statements.some((stmt) => stmt.Effect === "Deny" && statementMatches(stmt, request))
+  );
+}
+
+/** A request `after` allows and `before` does not, if the universe holds one. */
+function witness(before: JsonObject | undefined, after: JsonObject | undefined): Request | undefined {
+  for (const principal of CALLERS) {
+    for (const action of SUPPORTED_ACTIONS.slice(0, 12)) {
+      for (const context of CONTEXTS) {
+        const request = { principal, action, context };
+        if (allowed(after, request) && !allowed(before, request)) {
+          return request;
+        }
+      }
+    }
+  }
+  return undefined;
+}
 
 // ---------------------------------------------------------------------------------------------------------
 
@@ -321,5 +485,42 @@ describe("access model properties", () => {
       }),
       { numRuns: 200 },
     );
+  });
+  describe("against an oracle that evaluates concrete requests as IAM does", () => {
+    const ws1: AccessOptions = { workspaceId: "ws-1" };
+
+    it("reports a broadening whenever after allows a request before did not (sound)", () => {
+      fc.assert(
+        fc.property(fc.option(policyArb, { nil: undefined }), fc.option(policyArb, { nil: undefined }), (a, b) => {
+          const found = witness(a, b);
+          if (found !== undefined) {
+            assert.equal(accessChange(a, b, ws1).broadening, true, JSON.stringify(found));
+          }
+        }),
+        { numRuns: 150 },
+      );
+    });
+
+    it("reports no broadening that no request shows, when it says it was exact (one Allow before, no Deny)", () => {
+      const simpleAllow = statementArb("Allow").filter((stmt) => {
+        const clauses = Object.entries((stmt.Condition ?? {}) as JsonObject).flatMap(([operator, block]) =>
+          Object.entries(block as JsonObject).map(([key, values]) => ({ operator, key, values: asList(values) })),
+        );
+        const keys = clauses.map((clause) => clause.key);
+        return (
+          new Set(keys).size === keys.length &&
+          clauses.every((c) => c.operator !== "NumericLessThan" || c.values.every((v) => /^\d+$/.test(text(v))))
+        );
+      });
+      const docOf = (statements: JsonObject[]): JsonObject => ({ Version: "2012-10-17", Statement: statements });
+      fc.assert(
+        fc.property(simpleAllow, fc.array(simpleAllow, { minLength: 1, maxLength: 3 }), (before, after) => {
+          const change = accessChange(docOf([before]), docOf(after), ws1);
+          fc.pre(change.broadening && !change.gains.some((gain) => gain.approximate));
+          assert.notEqual(witness(docOf([before]), docOf(after)), undefined, change.summary);
+        }),
+        { numRuns: 100 },
+      );
+    });
   });
 });

@@ -330,6 +330,9 @@ const pairs: Pair[] = [
     broadening: true,
     narrowing: true,
     approximate: true,
+    summary:
+      `broadens and narrows access: ${ROOT_A} gains aps:RemoteWrite (under wider conditions); ` +
+      `${ROOT_A} loses aps:RemoteWrite (under narrower conditions) (some conditions compared approximately: see the notes)`,
   },
   {
     name: "a StringLike pattern replaced by one value it matches",
@@ -342,6 +345,51 @@ const pairs: Pair[] = [
     name: "StringEquals x replaced by StringNotEquals y (every x is not y, and more)",
     before: doc(stmt({ Condition: orgIs("o-1") })),
     after: doc(stmt({ Condition: { StringNotEquals: { "aws:PrincipalOrgID": "o-2" } } })),
+    broadening: true,
+    narrowing: false,
+  },
+  {
+    name: "a StringLike pattern widened to a shorter prefix",
+    before: doc(stmt({ Condition: { StringLike: { "aws:PrincipalArn": `arn:aws:iam::${A}:role/ops-*` } } })),
+    after: doc(stmt({ Condition: { StringLike: { "aws:PrincipalArn": `arn:aws:iam::${A}:role/*` } } })),
+    broadening: true,
+    narrowing: false,
+  },
+  {
+    // IAM: "o-?" matches one character after "o-", "o-*" any number: a broadening only. The model proves
+    // "not narrowing" ("o-*" covers "o-?") but cannot tell whether "o-?" covers "o-*": a broadening, with a note.
+    name: "a ? pattern replaced by a * pattern",
+    before: doc(stmt({ Condition: { StringLike: { "aws:PrincipalOrgID": "o-?" } } })),
+    after: doc(stmt({ Condition: { StringLike: { "aws:PrincipalOrgID": "o-*" } } })),
+    broadening: true,
+    narrowing: false,
+    approximate: true,
+  },
+  {
+    name: "an IpAddress range widened to one that contains it",
+    before: doc(stmt({ Condition: { IpAddress: { "aws:SourceIp": "10.1.0.0/16" } } })),
+    after: doc(stmt({ Condition: { IpAddress: { "aws:SourceIp": "10.0.0.0/8" } } })),
+    broadening: true,
+    narrowing: false,
+  },
+  {
+    name: "a NotIpAddress range widened (it excludes more)",
+    before: doc(stmt({ Condition: { NotIpAddress: { "aws:SourceIp": "192.0.2.7" } } })),
+    after: doc(stmt({ Condition: { NotIpAddress: { "aws:SourceIp": "192.0.2.0/24" } } })),
+    broadening: false,
+    narrowing: true,
+  },
+  {
+    name: "a NumericEquals value written another way",
+    before: doc(stmt({ Condition: { NumericEquals: { "aws:MultiFactorAuthAge": "10" } } })),
+    after: doc(stmt({ Condition: { NumericEquals: { "aws:MultiFactorAuthAge": "10.0" } } })),
+    broadening: false,
+    narrowing: false,
+  },
+  {
+    name: "a DateLessThan moved later",
+    before: doc(stmt({ Condition: { DateLessThan: { "aws:CurrentTime": "2026-01-01T00:00:00Z" } } })),
+    after: doc(stmt({ Condition: { DateLessThan: { "aws:CurrentTime": "2027-01-01T00:00:00Z" } } })),
     broadening: true,
     narrowing: false,
   },
@@ -761,11 +809,11 @@ describe("access model", () => {
         model.statements[0].principals.map((p) => [p.key, p.kind]),
         [
           ["*", "anyone"],
-          ["Service:x.amazonaws.com", "other"],
           [`arn:aws-us-gov:iam::${B}:root`, "root"],
           [ROLE_A, "role"],
           [ROOT_A, "root"],
           [SESSION_A, "session"],
+          ["Service:x.amazonaws.com", "other"],
         ],
       );
     });
