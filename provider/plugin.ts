@@ -270,8 +270,11 @@ export const ampResourcePolicyProvider: AmpResourcePolicyPluginProvider = {
       { secret: secret.has("policyDocument") },
     );
     if (result.failures.length === 0) {
-      for (const warning of [...result.warnings, ...diagnostics]) {
+      for (const warning of result.warnings) {
         await engineLog("warning", warning, urn);
+      }
+      for (const review of diagnostics) {
+        await engineLog("info", review, urn);
       }
     }
     return { inputs: wrapSecrets(result.inputs, secret), failures: result.failures };

@@ -21,9 +21,8 @@ export const resourcePolicyProvider: pulumi.dynamic.ResourceProvider = {
   async check(olds: Record<string, unknown>, news: Record<string, unknown>) {
     const { result, diagnostics } = withAccessReview(lifecycle.check(news), olds, news, reviewSettingsFromEnv());
     if (result.failures.length === 0) {
-      [...result.warnings, ...diagnostics].forEach((w) =>
-        warn(`amp:ResourcePolicy (${String(news.workspaceId)}): ${w}`),
-      );
+      result.warnings.forEach((w) => warn(`amp:ResourcePolicy (${String(news.workspaceId)}): ${w}`));
+      diagnostics.forEach((d) => void pulumi.log.info(`amp:ResourcePolicy (${String(news.workspaceId)}): ${d}`));
     }
     return { inputs: result.inputs, failures: result.failures };
   },

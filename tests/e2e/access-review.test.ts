@@ -110,8 +110,8 @@ describe("access review at preview: the dynamic provider (examples/access-review
     const preview = await project.pulumi(["preview"]);
     keep("dynamic-broadening-preview", preview);
     assertOk(preview, "preview");
-    // The dynamic provider's log reaches the engine as a runtime diagnostic: it names the workspace.
-    assert.match(preview.output, new RegExp(`warning: \\[runtime\\] amp:ResourcePolicy \\(${ws}\\): broadens access`));
+    // The dynamic provider's log reaches the engine as a runtime diagnostic (info, not a warning): it names the workspace.
+    assert.match(preview.output, new RegExp(`info: \\[runtime\\] amp:ResourcePolicy \\(${ws}\\): broadens access`));
     assert.match(preview.output, newReaderVerdict);
     assert.match(preview.output, newReaderRow);
     assert.match(preview.output, /access digest: access-[0-9a-f]{12}/);
@@ -305,8 +305,8 @@ describe("access review at preview: the resource plugin (examples/yaml)", functi
     const preview = await project.pulumi(["preview"]);
     keep("plugin-broadening-preview", preview);
     assertOk(preview, "preview");
-    // Logged with the resource's URN: the engine shows it under the resource.
-    assert.match(preview.output, /amp-resource-policy:index:ResourcePolicy \(policy\):\s+warning: broadens access: /);
+    // Logged with the resource's URN (info, not a warning): the engine shows it under the resource.
+    assert.match(preview.output, /amp-resource-policy:index:ResourcePolicy \(policy\):\n {4}broadens access: /);
     assert.match(preview.output, newReaderVerdict);
     assert.match(preview.output, newReaderRow);
     assert.match(preview.output, /access digest: access-[0-9a-f]{12}/);

@@ -48,7 +48,7 @@ describe("the access review in the resource plugin, over gRPC", function () {
     );
     assert.equal(logs.length, 1, JSON.stringify(logs));
     assert.equal(logs[0].urn, policyUrn("a"));
-    assert.equal(logs[0].severity, "WARNING");
+    assert.equal(logs[0].severity, "INFO", "what a change does is information; warnings are for risky policies");
     assert.match(logs[0].message, /^broadens access: arn:aws:iam::444455556666:root gains aps:RemoteWrite\n/);
     assert.match(logs[0].message, /│ \+ │ Allow\s+│ aps:RemoteWrite\s+│ arn:aws:iam::444455556666:root/);
     assert.match(logs[0].message, /access digest: access-[0-9a-f]{12}$/);
