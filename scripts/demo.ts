@@ -94,7 +94,7 @@ async function main(): Promise<void> {
         ],
       }),
     );
-    await project.pulumi(["preview", "--refresh", "--diff"], echo);
+    await project.pulumi(["preview", "--refresh"], echo);
 
     step("Without a refresh, a further change is refused rather than overwriting the edit: pulumi up");
     await project.pulumi(["config", "set", "writerAccountId", "777788889999"]);
