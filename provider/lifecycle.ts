@@ -21,6 +21,7 @@ import {
   serializePolicy,
   validatePolicy,
 } from "./policy";
+import { type ApprovalLevel, checkReviewInputs } from "./review";
 import { type Clock, type PollSchedule, type TimingOptions, pause, systemClock, waitFor, withRetries } from "./wait";
 
 /** The inputs of a `ResourcePolicy`, unwrapped. */
@@ -44,6 +45,12 @@ export interface ResourcePolicyInputs {
   overwriteExisting?: boolean;
   /** How long an operation may wait for the service, in seconds. Default 300. */
   waitTimeoutSeconds?: number;
+  /** Which access changes fail preview until approved (see provider/review.ts). Default `never`. */
+  requireApproval?: ApprovalLevel;
+  /** The access digest a preview printed for the change it approves. Never sent to AMP. */
+  approvedAccess?: string;
+  /** Finding codes (`issueCode`) whose warnings are not shown. */
+  suppressFindings?: string[];
 }
 
 /** The state of a `ResourcePolicy`: its inputs plus what the service computed. */
@@ -160,6 +167,7 @@ export function check(news: Record<string, unknown>): CheckResult {
       fail("waitTimeoutSeconds", "must be a number of seconds between 0 and 86400");
     }
   }
+  failures.push(...checkReviewInputs(news));
   return { inputs: news, failures, warnings };
 }
 
@@ -276,6 +284,9 @@ export async function read(
     clientToken: state.clientToken,
     overwriteExisting: state.overwriteExisting,
     waitTimeoutSeconds: state.waitTimeoutSeconds,
+    requireApproval: state.requireApproval,
+    approvedAccess: state.approvedAccess,
+    suppressFindings: state.suppressFindings,
   });
   return { id: workspaceId, props: outputs(inputs, live), inputs };
 }

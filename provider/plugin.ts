@@ -15,6 +15,7 @@ import type { AmpSettings } from "./amp";
 import * as lifecycle from "./lifecycle";
 import { UNKNOWN } from "./policy";
 import { redactCheck } from "./redact";
+import { REVIEW_CONFIG_KEYS, checkReviewConfig, reviewSettingsFromConfig, withAccessReview } from "./review";
 import * as server from "./server";
 import type { PluginProvider, PropertyDiffKind, PropertyMap } from "./server";
 
@@ -23,7 +24,9 @@ export const PACKAGE_NAME = "amp-resource-policy";
 /** The type token of the resource. */
 export const RESOURCE_TYPE = `${PACKAGE_NAME}:index:ResourcePolicy`;
 /** The provider config keys, under `amp-resource-policy:` in stack config. */
-export const CONFIG_KEYS = ["region", "endpoint", "profile"] as const;
+export const CONFIG_KEYS = ["region", "endpoint", "profile", ...REVIEW_CONFIG_KEYS] as const;
+/** The provider's settings: where AMP is, and the access review's provider-wide settings (provider/review.ts). */
+export type ProviderSettings = AmpSettings & { [key in (typeof REVIEW_CONFIG_KEYS)[number]]?: string };
 
 // ---------------------------------------------------------------------------------------------------------
 // Package metadata: version and schema
@@ -79,7 +82,7 @@ export function resolveSettings(
   args: PropertyMap,
   variables: ReadonlyMap<string, string> = new Map(),
   env: NodeJS.ProcessEnv = process.env,
-): AmpSettings {
+): ProviderSettings {
   let fromEnv: PropertyMap = {};
   try {
     const parsed: unknown = JSON.parse(env.PULUMI_CONFIG ?? "{}");
@@ -87,7 +90,7 @@ export function resolveSettings(
   } catch {
     // PULUMI_CONFIG is the engine's; a malformed value only means there is nothing to take from it.
   }
-  const settings: AmpSettings = {};
+  const settings: ProviderSettings = {};
   for (const key of CONFIG_KEYS) {
     const value = [
       args[key],
@@ -116,13 +119,14 @@ export function checkConfig(news: PropertyMap): server.CheckOutcome {
       failures.push({ property: key, reason: `endpoint ${JSON.stringify(value)} is not an http(s) URL` });
     }
   }
+  failures.push(...checkReviewConfig(news));
   return { inputs: news, failures };
 }
 
-let configured: AmpSettings | undefined;
+let configured: ProviderSettings | undefined;
 
 /** The settings of this plugin process: from `Configure` once called, else from the environment. */
-export function currentSettings(): AmpSettings {
+export function currentSettings(): ProviderSettings {
   return configured ?? resolveSettings({});
 }
 
@@ -165,15 +169,21 @@ export const ampResourcePolicyProvider: PluginProvider = {
     configured = resolveSettings(args, variables);
   },
 
-  async check(ctx, _olds, news) {
+  async check(ctx, olds, news) {
     assertType(ctx.urn);
+    const reviewed = withAccessReview(lifecycle.check(news), olds, news, reviewSettingsFromConfig(currentSettings()), {
+      secret: ctx.secrets.has("policyDocument"),
+    });
     const result = redactCheck(
-      lifecycle.check(news),
+      reviewed.result,
       [...ctx.secrets].map((key) => news[key]),
     );
     if (result.failures.length === 0) {
       for (const warning of result.warnings) {
         await ctx.log("warning", warning);
+      }
+      for (const review of reviewed.diagnostics) {
+        await ctx.log("info", review);
       }
     }
     return result;

@@ -2,6 +2,8 @@
  * The demo (`npm start`): the basic example through the real Pulumi engine against the local AMP emulator.
  * Builds what is missing (the package, the Pulumi CLI from Go modules), then walks preview, up, a cosmetic
  * edit, a real edit, an out-of-band change caught by --refresh, and destroy, printing the engine's output.
+ * Every change of access (the create, the real edit, the drift) is shown as the access review's verdict and
+ * table; the cosmetic edit shows none.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -59,7 +61,7 @@ async function main(): Promise<void> {
     await project.pulumi(["config", "set", "workspaceId", workspaceId]);
     const original = project.read("index.ts");
 
-    step("pulumi preview: one ResourcePolicy to create");
+    step("pulumi preview: one ResourcePolicy to create, and the access it grants (verdict, table, digest)");
     await project.pulumi(["preview"], echo);
 
     step("pulumi up: PutResourcePolicy with revisionId NO_POLICY, then wait until ACTIVE");
@@ -70,11 +72,19 @@ async function main(): Promise<void> {
     await project.pulumi(["preview", "--expect-no-changes"], echo);
     project.write("index.ts", original);
 
-    step("A real edit (another writer account): pulumi up --diff updates with the stored revision");
+    step("A real edit (another writer account): pulumi preview reviews who gains and who loses access");
     await project.pulumi(["config", "set", "writerAccountId", "444455556666"]);
+    await project.pulumi(["preview"], echo);
+
+    step("The same edit held by a pipeline's gate (AMP_POLICY_REQUIRE_APPROVAL=broadening): preview fails");
+    project.env.AMP_POLICY_REQUIRE_APPROVAL = "broadening";
+    await project.pulumi(["preview"], echo);
+    delete project.env.AMP_POLICY_REQUIRE_APPROVAL;
+
+    step("Without the gate: pulumi up --diff updates with the stored revision");
     await project.pulumi(["up", "--yes", "--skip-preview", "--diff"], echo);
 
-    step("Someone edits the policy outside Pulumi; pulumi preview --refresh --diff shows the drift");
+    step("Someone edits the policy outside Pulumi; pulumi preview --refresh shows the drift and reviews undoing it");
     emulator.putPolicyOutOfBand(
       workspaceId,
       JSON.stringify({
@@ -84,7 +94,7 @@ async function main(): Promise<void> {
         ],
       }),
     );
-    await project.pulumi(["preview", "--refresh", "--diff"], echo);
+    await project.pulumi(["preview", "--refresh"], echo);
 
     step("Without a refresh, a further change is refused rather than overwriting the edit: pulumi up");
     await project.pulumi(["config", "set", "writerAccountId", "777788889999"]);

@@ -17,6 +17,11 @@ const TIERS = {
     what: "the real serializer and dynamic-provider gRPC server",
     build: true,
   },
+  cli: {
+    spec: ["tests/cli/**/*.test.ts"],
+    what: "the amp-policy command through its built bin: exit codes, JSON, messages",
+    build: true,
+  },
   reliability: {
     spec: ["tests/reliability/**/*.test.ts"],
     what: "faults, crashes, races and hostile input against the emulator, counted",

@@ -19,6 +19,29 @@ export {
   validatePolicy,
 } from "../../provider/policy";
 export type { ResourcePolicyInputs, ResourcePolicyState } from "../../provider/lifecycle";
+export {
+  type AccessChange,
+  type AccessChangeRow,
+  type AccessExplanation,
+  type AccessGain,
+  type AccessOptions,
+  type AccessRow,
+  type FormatOptions,
+  accessChange,
+  accessDigest,
+  explainAccess,
+  formatAccessChange,
+  formatAccessExplanation,
+  formatAccessRows,
+} from "../../provider/access";
+export {
+  type AccessReview,
+  type ApprovalLevel,
+  type ReviewSettings,
+  APPROVAL_LEVELS,
+  REVIEW_ENV,
+  reviewAccess,
+} from "../../provider/review";
 export { NotFoundError, PolicyConflictError, WaitTimeoutError } from "../../provider/errors";
 export type { AmpSettings } from "../../provider/amp";
 

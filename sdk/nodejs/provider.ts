@@ -10,6 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 
 import * as lifecycle from "../../provider/lifecycle";
 import { redactCheck, redactedId, secretInputValues } from "../../provider/redact";
+import { reviewSettingsFromEnv, withAccessReview } from "../../provider/review";
 
 /** Emits check warnings where the engine shows them (the provider's diagnostics during preview and up). */
 function warn(message: string): void {
@@ -18,10 +19,15 @@ function warn(message: string): void {
 
 /** The module-level dynamic provider used by every `ResourcePolicy`. */
 export const resourcePolicyProvider: pulumi.dynamic.ResourceProvider = {
-  async check(_olds: Record<string, unknown>, news: Record<string, unknown>) {
-    const result = redactCheck(lifecycle.check(news), secretInputValues(news));
+  async check(olds: Record<string, unknown>, news: Record<string, unknown>) {
+    const secrets = secretInputValues(news);
+    const reviewed = withAccessReview(lifecycle.check(news), olds, news, reviewSettingsFromEnv(), {
+      secret: secrets.includes(news.policyDocument),
+    });
+    const result = redactCheck(reviewed.result, secrets);
     if (result.failures.length === 0) {
       result.warnings.forEach((w) => warn(`amp:ResourcePolicy (${redactedId(news)}): ${w}`));
+      reviewed.diagnostics.forEach((d) => void pulumi.log.info(`amp:ResourcePolicy (${redactedId(news)}): ${d}`));
     }
     return { inputs: result.inputs, failures: result.failures };
   },

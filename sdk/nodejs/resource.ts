@@ -27,6 +27,19 @@ export interface ResourcePolicyArgs {
   overwriteExisting?: pulumi.Input<boolean>;
   /** How long an operation may wait for AMP, in seconds. Default 300. */
   waitTimeoutSeconds?: pulumi.Input<number>;
+  /**
+   * Which access changes fail preview until approved: `"never"` (default), `"broadening"` (the new policy lets
+   * someone do something the old did not), or `"any-change"` (any change of access). The environment variable
+   * `AMP_POLICY_REQUIRE_APPROVAL` sets a floor for every resource; the stricter of the two applies.
+   */
+  requireApproval?: pulumi.Input<"never" | "broadening" | "any-change">;
+  /**
+   * The access digest that a preview printed for the change it approves (`access digest: ...`). It approves
+   * exactly that access: the next change of access needs a new approval. Never sent to AMP.
+   */
+  approvedAccess?: pulumi.Input<string>;
+  /** Finding codes (`issueCode`) whose warnings are not shown, e.g. `["MISSING_VERSION"]`. */
+  suppressFindings?: pulumi.Input<pulumi.Input<string>[]>;
 }
 
 /**
@@ -69,6 +82,9 @@ export class ResourcePolicy extends pulumi.dynamic.Resource {
       revisionId: args.revisionId,
       overwriteExisting: args.overwriteExisting,
       waitTimeoutSeconds: args.waitTimeoutSeconds,
+      requireApproval: args.requireApproval,
+      approvedAccess: args.approvedAccess,
+      suppressFindings: args.suppressFindings,
       policyStatus: undefined,
       [SECRET_INPUTS]: secretArguments(args),
     };

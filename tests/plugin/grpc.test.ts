@@ -68,10 +68,13 @@ describe("the resource plugin over gRPC (bin/pulumi-resource-amp-resource-policy
       assert.equal(schema.name, "amp-resource-policy");
       const resource = schema.resources[TYPE];
       assert.deepEqual(Object.keys(resource.inputProperties).sort(), [
+        "approvedAccess",
         "clientToken",
         "overwriteExisting",
         "policyDocument",
+        "requireApproval",
         "revisionId",
+        "suppressFindings",
         "waitTimeoutSeconds",
         "workspaceId",
       ]);
@@ -151,10 +154,15 @@ describe("the resource plugin over gRPC (bin/pulumi-resource-amp-resource-policy
       );
       assert.deepEqual(failures, []);
       const logged = engine.logs.slice(before);
-      assert.equal(logged.length, 1, JSON.stringify(logged));
-      assert.equal(logged[0].severity, "WARNING");
-      assert.equal(logged[0].urn, policyUrn("warned"));
+      // The warning, then (as info) the access review of this create (provider/review.ts), both for the resource.
+      assert.equal(logged.length, 2, JSON.stringify(logged));
+      assert.ok(logged.every((log) => log.urn === policyUrn("warned")));
+      assert.deepEqual(
+        logged.map((log) => log.severity),
+        ["WARNING", "INFO"],
+      );
       assert.match(logged[0].message, /policyDocument has no Version/);
+      assert.match(logged[1].message, /^broadens access: arn:aws:iam::111122223333:root gains aps:RemoteWrite\n/);
     });
 
     it("Diff: a reformatted policy is no change, even when one side is secret", async () => {

@@ -18,6 +18,8 @@ import (
 type ResourcePolicy struct {
 	pulumi.CustomResourceState
 
+	// The access digest approved for the last change, if given.
+	ApprovedAccess pulumi.StringPtrOutput `pulumi:"approvedAccess"`
 	// The idempotency token given for the first write, if any.
 	ClientToken pulumi.StringPtrOutput `pulumi:"clientToken"`
 	// Whether the resource took over a policy that existed when it was created.
@@ -26,8 +28,12 @@ type ResourcePolicy struct {
 	PolicyDocument pulumi.StringOutput `pulumi:"policyDocument"`
 	// The status of the policy: `ACTIVE` once it is applied.
 	PolicyStatus pulumi.StringOutput `pulumi:"policyStatus"`
+	// The access-review gate of this resource, if given.
+	RequireApproval pulumi.StringPtrOutput `pulumi:"requireApproval"`
 	// The revision AMP returned for the last write; the next update and delete send it, so that a policy changed outside Pulumi is detected rather than overwritten.
 	RevisionId pulumi.StringOutput `pulumi:"revisionId"`
+	// The finding codes suppressed for this resource, if given.
+	SuppressFindings pulumi.StringArrayOutput `pulumi:"suppressFindings"`
 	// How long an operation may wait for AMP, in seconds, if given.
 	WaitTimeoutSeconds pulumi.Float64PtrOutput `pulumi:"waitTimeoutSeconds"`
 	// The AMP workspace id (also the resource id).
@@ -86,14 +92,20 @@ func ResourcePolicyExists(ctx *pulumi.Context,
 }
 
 type resourcePolicyArgs struct {
+	// The access digest a preview printed for the change it approves (`access digest: ...`, also in the message of a failed `requireApproval` gate). It approves exactly that access, so that the approval is reviewed with the change in the pull request and stops matching as soon as the policy grants anything else. Changing it alone is no change to the policy. Never sent to AMP.
+	ApprovedAccess *string `pulumi:"approvedAccess"`
 	// An idempotency token for the first write (1-64 printable ASCII characters). By default the provider makes its own, the same across the retries of an operation.
 	ClientToken *string `pulumi:"clientToken"`
 	// Take over (overwrite) a policy that already exists when this resource is created. Default `false`: creating where a policy exists fails and says how to adopt it.
 	OverwriteExisting *bool `pulumi:"overwriteExisting"`
 	// The resource-based policy, as a JSON string (a document object is accepted too where the language passes one as is). It is sent as given and compared by IAM meaning: whitespace, key order, statement order, a string versus a one-element list, action case and the like are never a change. Only Prometheus-compatible `aps:` actions take effect in a workspace policy.
 	PolicyDocument string `pulumi:"policyDocument"`
+	// Which access changes fail preview until approved: `never` (default), `broadening` (the new policy lets someone do something the old did not: a new principal, action or condition value, a dropped condition or Deny) or `any-change` (any change of the access the policy grants). The provider's `requireApproval` setting is a floor: the stricter applies. The gate runs in check and makes no API call.
+	RequireApproval *string `pulumi:"requireApproval"`
 	// The revision expected to be current at the first write. By default the policy is created only where the workspace has none; give the revision of an existing policy to take it over.
 	RevisionId *string `pulumi:"revisionId"`
+	// Finding codes (`issueCode`) whose warnings are not shown for this resource, besides those of the provider's `suppressFindings` setting. Errors cannot be suppressed.
+	SuppressFindings []string `pulumi:"suppressFindings"`
 	// How long an operation may wait for AMP (retries and status polling), in seconds. Default 300.
 	WaitTimeoutSeconds *float64 `pulumi:"waitTimeoutSeconds"`
 	// The AMP workspace id (e.g. `ws-12345678-abcd-...`). It is the resource id; changing it replaces the resource.
@@ -102,14 +114,20 @@ type resourcePolicyArgs struct {
 
 // The set of arguments for constructing a ResourcePolicy resource.
 type ResourcePolicyArgs struct {
+	// The access digest a preview printed for the change it approves (`access digest: ...`, also in the message of a failed `requireApproval` gate). It approves exactly that access, so that the approval is reviewed with the change in the pull request and stops matching as soon as the policy grants anything else. Changing it alone is no change to the policy. Never sent to AMP.
+	ApprovedAccess pulumi.StringPtrInput
 	// An idempotency token for the first write (1-64 printable ASCII characters). By default the provider makes its own, the same across the retries of an operation.
 	ClientToken pulumi.StringPtrInput
 	// Take over (overwrite) a policy that already exists when this resource is created. Default `false`: creating where a policy exists fails and says how to adopt it.
 	OverwriteExisting pulumi.BoolPtrInput
 	// The resource-based policy, as a JSON string (a document object is accepted too where the language passes one as is). It is sent as given and compared by IAM meaning: whitespace, key order, statement order, a string versus a one-element list, action case and the like are never a change. Only Prometheus-compatible `aps:` actions take effect in a workspace policy.
 	PolicyDocument pulumi.StringInput
+	// Which access changes fail preview until approved: `never` (default), `broadening` (the new policy lets someone do something the old did not: a new principal, action or condition value, a dropped condition or Deny) or `any-change` (any change of the access the policy grants). The provider's `requireApproval` setting is a floor: the stricter applies. The gate runs in check and makes no API call.
+	RequireApproval pulumi.StringPtrInput
 	// The revision expected to be current at the first write. By default the policy is created only where the workspace has none; give the revision of an existing policy to take it over.
 	RevisionId pulumi.StringPtrInput
+	// Finding codes (`issueCode`) whose warnings are not shown for this resource, besides those of the provider's `suppressFindings` setting. Errors cannot be suppressed.
+	SuppressFindings pulumi.StringArrayInput
 	// How long an operation may wait for AMP (retries and status polling), in seconds. Default 300.
 	WaitTimeoutSeconds pulumi.Float64PtrInput
 	// The AMP workspace id (e.g. `ws-12345678-abcd-...`). It is the resource id; changing it replaces the resource.
@@ -153,6 +171,11 @@ func (o ResourcePolicyOutput) ToResourcePolicyOutputWithContext(ctx context.Cont
 	return o
 }
 
+// The access digest approved for the last change, if given.
+func (o ResourcePolicyOutput) ApprovedAccess() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *ResourcePolicy) pulumi.StringPtrOutput { return v.ApprovedAccess }).(pulumi.StringPtrOutput)
+}
+
 // The idempotency token given for the first write, if any.
 func (o ResourcePolicyOutput) ClientToken() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *ResourcePolicy) pulumi.StringPtrOutput { return v.ClientToken }).(pulumi.StringPtrOutput)
@@ -173,9 +196,19 @@ func (o ResourcePolicyOutput) PolicyStatus() pulumi.StringOutput {
 	return o.ApplyT(func(v *ResourcePolicy) pulumi.StringOutput { return v.PolicyStatus }).(pulumi.StringOutput)
 }
 
+// The access-review gate of this resource, if given.
+func (o ResourcePolicyOutput) RequireApproval() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *ResourcePolicy) pulumi.StringPtrOutput { return v.RequireApproval }).(pulumi.StringPtrOutput)
+}
+
 // The revision AMP returned for the last write; the next update and delete send it, so that a policy changed outside Pulumi is detected rather than overwritten.
 func (o ResourcePolicyOutput) RevisionId() pulumi.StringOutput {
 	return o.ApplyT(func(v *ResourcePolicy) pulumi.StringOutput { return v.RevisionId }).(pulumi.StringOutput)
+}
+
+// The finding codes suppressed for this resource, if given.
+func (o ResourcePolicyOutput) SuppressFindings() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v *ResourcePolicy) pulumi.StringArrayOutput { return v.SuppressFindings }).(pulumi.StringArrayOutput)
 }
 
 // How long an operation may wait for AMP, in seconds, if given.

@@ -21,13 +21,17 @@ class ProviderArgs:
     def __init__(__self__, *,
                  endpoint: pulumi.Input[Optional[_builtins.str]] = None,
                  profile: pulumi.Input[Optional[_builtins.str]] = None,
-                 region: pulumi.Input[Optional[_builtins.str]] = None):
+                 region: pulumi.Input[Optional[_builtins.str]] = None,
+                 require_approval: pulumi.Input[Optional[_builtins.str]] = None,
+                 suppress_findings: pulumi.Input[Optional[_builtins.str]] = None):
         """
         The set of arguments for constructing a Provider resource.
 
         :param pulumi.Input[_builtins.str] endpoint: The AMP endpoint URL, e.g. a local emulator. Default: `AWS_ENDPOINT_URL_AMP`, then `AWS_ENDPOINT_URL`, then the AWS endpoint of the region.
         :param pulumi.Input[_builtins.str] profile: A named profile of the shared AWS config and credentials files. Default: `AWS_PROFILE`, then the default chain.
         :param pulumi.Input[_builtins.str] region: The AWS region of the workspaces. Default: the `AWS_REGION` environment variable, then the AWS config files.
+        :param pulumi.Input[_builtins.str] require_approval: The least strict access-review gate for every `ResourcePolicy` of this provider: `never` (default), `broadening` or `any-change`. A resource's own `requireApproval` may only be stricter. When a change needs approval, preview fails naming `policyDocument`, shows the access table and prints the `approvedAccess` value that approves it.
+        :param pulumi.Input[_builtins.str] suppress_findings: Finding codes (`issueCode`) whose warnings are not shown for any `ResourcePolicy` of this provider, separated by commas (or a JSON list), besides each resource's own `suppressFindings`.
         """
         if endpoint is not None:
             pulumi.set(__self__, "endpoint", endpoint)
@@ -35,6 +39,10 @@ class ProviderArgs:
             pulumi.set(__self__, "profile", profile)
         if region is not None:
             pulumi.set(__self__, "region", region)
+        if require_approval is not None:
+            pulumi.set(__self__, "require_approval", require_approval)
+        if suppress_findings is not None:
+            pulumi.set(__self__, "suppress_findings", suppress_findings)
 
     @_builtins.property
     @pulumi.getter
@@ -72,6 +80,30 @@ class ProviderArgs:
     def region(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "region", value)
 
+    @_builtins.property
+    @pulumi.getter(name="requireApproval")
+    def require_approval(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        The least strict access-review gate for every `ResourcePolicy` of this provider: `never` (default), `broadening` or `any-change`. A resource's own `requireApproval` may only be stricter. When a change needs approval, preview fails naming `policyDocument`, shows the access table and prints the `approvedAccess` value that approves it.
+        """
+        return pulumi.get(self, "require_approval")
+
+    @require_approval.setter
+    def require_approval(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "require_approval", value)
+
+    @_builtins.property
+    @pulumi.getter(name="suppressFindings")
+    def suppress_findings(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Finding codes (`issueCode`) whose warnings are not shown for any `ResourcePolicy` of this provider, separated by commas (or a JSON list), besides each resource's own `suppressFindings`.
+        """
+        return pulumi.get(self, "suppress_findings")
+
+    @suppress_findings.setter
+    def suppress_findings(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "suppress_findings", value)
+
 
 @pulumi.type_token("pulumi:providers:amp-resource-policy")
 class Provider(pulumi.ProviderResource):
@@ -82,6 +114,8 @@ class Provider(pulumi.ProviderResource):
                  endpoint: pulumi.Input[Optional[_builtins.str]] = None,
                  profile: pulumi.Input[Optional[_builtins.str]] = None,
                  region: pulumi.Input[Optional[_builtins.str]] = None,
+                 require_approval: pulumi.Input[Optional[_builtins.str]] = None,
+                 suppress_findings: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
         """
         The provider of `ResourcePolicy`. Credentials always come from the standard AWS chain (environment variables, shared files, instance roles); they are never inputs.
@@ -91,6 +125,8 @@ class Provider(pulumi.ProviderResource):
         :param pulumi.Input[_builtins.str] endpoint: The AMP endpoint URL, e.g. a local emulator. Default: `AWS_ENDPOINT_URL_AMP`, then `AWS_ENDPOINT_URL`, then the AWS endpoint of the region.
         :param pulumi.Input[_builtins.str] profile: A named profile of the shared AWS config and credentials files. Default: `AWS_PROFILE`, then the default chain.
         :param pulumi.Input[_builtins.str] region: The AWS region of the workspaces. Default: the `AWS_REGION` environment variable, then the AWS config files.
+        :param pulumi.Input[_builtins.str] require_approval: The least strict access-review gate for every `ResourcePolicy` of this provider: `never` (default), `broadening` or `any-change`. A resource's own `requireApproval` may only be stricter. When a change needs approval, preview fails naming `policyDocument`, shows the access table and prints the `approvedAccess` value that approves it.
+        :param pulumi.Input[_builtins.str] suppress_findings: Finding codes (`issueCode`) whose warnings are not shown for any `ResourcePolicy` of this provider, separated by commas (or a JSON list), besides each resource's own `suppressFindings`.
         """
         ...
     @overload
@@ -119,6 +155,8 @@ class Provider(pulumi.ProviderResource):
                  endpoint: pulumi.Input[Optional[_builtins.str]] = None,
                  profile: pulumi.Input[Optional[_builtins.str]] = None,
                  region: pulumi.Input[Optional[_builtins.str]] = None,
+                 require_approval: pulumi.Input[Optional[_builtins.str]] = None,
+                 suppress_findings: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
         opts = pulumi.ResourceOptions.merge(_utilities.get_resource_opts_defaults(), opts)
         if not isinstance(opts, pulumi.ResourceOptions):
@@ -131,6 +169,8 @@ class Provider(pulumi.ProviderResource):
             __props__.__dict__["endpoint"] = endpoint
             __props__.__dict__["profile"] = profile
             __props__.__dict__["region"] = region
+            __props__.__dict__["require_approval"] = require_approval
+            __props__.__dict__["suppress_findings"] = suppress_findings
         super(Provider, __self__).__init__(
             'amp-resource-policy',
             resource_name,

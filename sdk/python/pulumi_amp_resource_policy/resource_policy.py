@@ -21,28 +21,40 @@ class ResourcePolicyArgs:
     def __init__(__self__, *,
                  policy_document: pulumi.Input[_builtins.str],
                  workspace_id: pulumi.Input[_builtins.str],
+                 approved_access: pulumi.Input[Optional[_builtins.str]] = None,
                  client_token: pulumi.Input[Optional[_builtins.str]] = None,
                  overwrite_existing: pulumi.Input[Optional[_builtins.bool]] = None,
+                 require_approval: pulumi.Input[Optional[_builtins.str]] = None,
                  revision_id: pulumi.Input[Optional[_builtins.str]] = None,
+                 suppress_findings: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  wait_timeout_seconds: pulumi.Input[Optional[_builtins.float]] = None):
         """
         The set of arguments for constructing a ResourcePolicy resource.
 
         :param pulumi.Input[_builtins.str] policy_document: The resource-based policy, as a JSON string (a document object is accepted too where the language passes one as is). It is sent as given and compared by IAM meaning: whitespace, key order, statement order, a string versus a one-element list, action case and the like are never a change. Only Prometheus-compatible `aps:` actions take effect in a workspace policy.
         :param pulumi.Input[_builtins.str] workspace_id: The AMP workspace id (e.g. `ws-12345678-abcd-...`). It is the resource id; changing it replaces the resource.
+        :param pulumi.Input[_builtins.str] approved_access: The access digest a preview printed for the change it approves (`access digest: ...`, also in the message of a failed `requireApproval` gate). It approves exactly that access, so that the approval is reviewed with the change in the pull request and stops matching as soon as the policy grants anything else. Changing it alone is no change to the policy. Never sent to AMP.
         :param pulumi.Input[_builtins.str] client_token: An idempotency token for the first write (1-64 printable ASCII characters). By default the provider makes its own, the same across the retries of an operation.
         :param pulumi.Input[_builtins.bool] overwrite_existing: Take over (overwrite) a policy that already exists when this resource is created. Default `false`: creating where a policy exists fails and says how to adopt it.
+        :param pulumi.Input[_builtins.str] require_approval: Which access changes fail preview until approved: `never` (default), `broadening` (the new policy lets someone do something the old did not: a new principal, action or condition value, a dropped condition or Deny) or `any-change` (any change of the access the policy grants). The provider's `requireApproval` setting is a floor: the stricter applies. The gate runs in check and makes no API call.
         :param pulumi.Input[_builtins.str] revision_id: The revision expected to be current at the first write. By default the policy is created only where the workspace has none; give the revision of an existing policy to take it over.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] suppress_findings: Finding codes (`issueCode`) whose warnings are not shown for this resource, besides those of the provider's `suppressFindings` setting. Errors cannot be suppressed.
         :param pulumi.Input[_builtins.float] wait_timeout_seconds: How long an operation may wait for AMP (retries and status polling), in seconds. Default 300.
         """
         pulumi.set(__self__, "policy_document", policy_document)
         pulumi.set(__self__, "workspace_id", workspace_id)
+        if approved_access is not None:
+            pulumi.set(__self__, "approved_access", approved_access)
         if client_token is not None:
             pulumi.set(__self__, "client_token", client_token)
         if overwrite_existing is not None:
             pulumi.set(__self__, "overwrite_existing", overwrite_existing)
+        if require_approval is not None:
+            pulumi.set(__self__, "require_approval", require_approval)
         if revision_id is not None:
             pulumi.set(__self__, "revision_id", revision_id)
+        if suppress_findings is not None:
+            pulumi.set(__self__, "suppress_findings", suppress_findings)
         if wait_timeout_seconds is not None:
             pulumi.set(__self__, "wait_timeout_seconds", wait_timeout_seconds)
 
@@ -71,6 +83,18 @@ class ResourcePolicyArgs:
         pulumi.set(self, "workspace_id", value)
 
     @_builtins.property
+    @pulumi.getter(name="approvedAccess")
+    def approved_access(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        The access digest a preview printed for the change it approves (`access digest: ...`, also in the message of a failed `requireApproval` gate). It approves exactly that access, so that the approval is reviewed with the change in the pull request and stops matching as soon as the policy grants anything else. Changing it alone is no change to the policy. Never sent to AMP.
+        """
+        return pulumi.get(self, "approved_access")
+
+    @approved_access.setter
+    def approved_access(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "approved_access", value)
+
+    @_builtins.property
     @pulumi.getter(name="clientToken")
     def client_token(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
@@ -95,6 +119,18 @@ class ResourcePolicyArgs:
         pulumi.set(self, "overwrite_existing", value)
 
     @_builtins.property
+    @pulumi.getter(name="requireApproval")
+    def require_approval(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Which access changes fail preview until approved: `never` (default), `broadening` (the new policy lets someone do something the old did not: a new principal, action or condition value, a dropped condition or Deny) or `any-change` (any change of the access the policy grants). The provider's `requireApproval` setting is a floor: the stricter applies. The gate runs in check and makes no API call.
+        """
+        return pulumi.get(self, "require_approval")
+
+    @require_approval.setter
+    def require_approval(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "require_approval", value)
+
+    @_builtins.property
     @pulumi.getter(name="revisionId")
     def revision_id(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
@@ -105,6 +141,18 @@ class ResourcePolicyArgs:
     @revision_id.setter
     def revision_id(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "revision_id", value)
+
+    @_builtins.property
+    @pulumi.getter(name="suppressFindings")
+    def suppress_findings(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
+        """
+        Finding codes (`issueCode`) whose warnings are not shown for this resource, besides those of the provider's `suppressFindings` setting. Errors cannot be suppressed.
+        """
+        return pulumi.get(self, "suppress_findings")
+
+    @suppress_findings.setter
+    def suppress_findings(self, value: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]):
+        pulumi.set(self, "suppress_findings", value)
 
     @_builtins.property
     @pulumi.getter(name="waitTimeoutSeconds")
@@ -125,10 +173,13 @@ class ResourcePolicy(pulumi.CustomResource):
     def __init__(__self__,
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
+                 approved_access: pulumi.Input[Optional[_builtins.str]] = None,
                  client_token: pulumi.Input[Optional[_builtins.str]] = None,
                  overwrite_existing: pulumi.Input[Optional[_builtins.bool]] = None,
                  policy_document: pulumi.Input[Optional[_builtins.str]] = None,
+                 require_approval: pulumi.Input[Optional[_builtins.str]] = None,
                  revision_id: pulumi.Input[Optional[_builtins.str]] = None,
+                 suppress_findings: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  wait_timeout_seconds: pulumi.Input[Optional[_builtins.float]] = None,
                  workspace_id: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
@@ -139,10 +190,13 @@ class ResourcePolicy(pulumi.CustomResource):
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
+        :param pulumi.Input[_builtins.str] approved_access: The access digest a preview printed for the change it approves (`access digest: ...`, also in the message of a failed `requireApproval` gate). It approves exactly that access, so that the approval is reviewed with the change in the pull request and stops matching as soon as the policy grants anything else. Changing it alone is no change to the policy. Never sent to AMP.
         :param pulumi.Input[_builtins.str] client_token: An idempotency token for the first write (1-64 printable ASCII characters). By default the provider makes its own, the same across the retries of an operation.
         :param pulumi.Input[_builtins.bool] overwrite_existing: Take over (overwrite) a policy that already exists when this resource is created. Default `false`: creating where a policy exists fails and says how to adopt it.
         :param pulumi.Input[_builtins.str] policy_document: The resource-based policy, as a JSON string (a document object is accepted too where the language passes one as is). It is sent as given and compared by IAM meaning: whitespace, key order, statement order, a string versus a one-element list, action case and the like are never a change. Only Prometheus-compatible `aps:` actions take effect in a workspace policy.
+        :param pulumi.Input[_builtins.str] require_approval: Which access changes fail preview until approved: `never` (default), `broadening` (the new policy lets someone do something the old did not: a new principal, action or condition value, a dropped condition or Deny) or `any-change` (any change of the access the policy grants). The provider's `requireApproval` setting is a floor: the stricter applies. The gate runs in check and makes no API call.
         :param pulumi.Input[_builtins.str] revision_id: The revision expected to be current at the first write. By default the policy is created only where the workspace has none; give the revision of an existing policy to take it over.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] suppress_findings: Finding codes (`issueCode`) whose warnings are not shown for this resource, besides those of the provider's `suppressFindings` setting. Errors cannot be suppressed.
         :param pulumi.Input[_builtins.float] wait_timeout_seconds: How long an operation may wait for AMP (retries and status polling), in seconds. Default 300.
         :param pulumi.Input[_builtins.str] workspace_id: The AMP workspace id (e.g. `ws-12345678-abcd-...`). It is the resource id; changing it replaces the resource.
         """
@@ -172,10 +226,13 @@ class ResourcePolicy(pulumi.CustomResource):
     def _internal_init(__self__,
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
+                 approved_access: pulumi.Input[Optional[_builtins.str]] = None,
                  client_token: pulumi.Input[Optional[_builtins.str]] = None,
                  overwrite_existing: pulumi.Input[Optional[_builtins.bool]] = None,
                  policy_document: pulumi.Input[Optional[_builtins.str]] = None,
+                 require_approval: pulumi.Input[Optional[_builtins.str]] = None,
                  revision_id: pulumi.Input[Optional[_builtins.str]] = None,
+                 suppress_findings: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  wait_timeout_seconds: pulumi.Input[Optional[_builtins.float]] = None,
                  workspace_id: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
@@ -187,12 +244,15 @@ class ResourcePolicy(pulumi.CustomResource):
                 raise TypeError('__props__ is only valid when passed in combination with a valid opts.id to get an existing resource')
             __props__ = ResourcePolicyArgs.__new__(ResourcePolicyArgs)
 
+            __props__.__dict__["approved_access"] = approved_access
             __props__.__dict__["client_token"] = client_token
             __props__.__dict__["overwrite_existing"] = overwrite_existing
             if policy_document is None and not opts.urn:
                 raise TypeError("Missing required property 'policy_document'")
             __props__.__dict__["policy_document"] = policy_document
+            __props__.__dict__["require_approval"] = require_approval
             __props__.__dict__["revision_id"] = revision_id
+            __props__.__dict__["suppress_findings"] = suppress_findings
             __props__.__dict__["wait_timeout_seconds"] = wait_timeout_seconds
             if workspace_id is None and not opts.urn:
                 raise TypeError("Missing required property 'workspace_id'")
@@ -220,11 +280,14 @@ class ResourcePolicy(pulumi.CustomResource):
 
         __props__ = ResourcePolicyArgs.__new__(ResourcePolicyArgs)
 
+        __props__.__dict__["approved_access"] = None
         __props__.__dict__["client_token"] = None
         __props__.__dict__["overwrite_existing"] = None
         __props__.__dict__["policy_document"] = None
         __props__.__dict__["policy_status"] = None
+        __props__.__dict__["require_approval"] = None
         __props__.__dict__["revision_id"] = None
+        __props__.__dict__["suppress_findings"] = None
         __props__.__dict__["wait_timeout_seconds"] = None
         __props__.__dict__["workspace_id"] = None
         return ResourcePolicy(resource_name, opts=opts, __props__=__props__)
@@ -234,6 +297,14 @@ class ResourcePolicy(pulumi.CustomResource):
             opts: Optional[pulumi.ResourceOptions] = None) -> pulumi.Output[bool]:
         __props__: dict = {}
         return pulumi.runtime.exists_resource(None, 'amp-resource-policy:index:ResourcePolicy', id, __props__, opts or pulumi.ResourceOptions())
+
+    @_builtins.property
+    @pulumi.getter(name="approvedAccess")
+    def approved_access(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        The access digest approved for the last change, if given.
+        """
+        return pulumi.get(self, "approved_access")
 
     @_builtins.property
     @pulumi.getter(name="clientToken")
@@ -268,12 +339,28 @@ class ResourcePolicy(pulumi.CustomResource):
         return pulumi.get(self, "policy_status")
 
     @_builtins.property
+    @pulumi.getter(name="requireApproval")
+    def require_approval(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        The access-review gate of this resource, if given.
+        """
+        return pulumi.get(self, "require_approval")
+
+    @_builtins.property
     @pulumi.getter(name="revisionId")
     def revision_id(self) -> pulumi.Output[_builtins.str]:
         """
         The revision AMP returned for the last write; the next update and delete send it, so that a policy changed outside Pulumi is detected rather than overwritten.
         """
         return pulumi.get(self, "revision_id")
+
+    @_builtins.property
+    @pulumi.getter(name="suppressFindings")
+    def suppress_findings(self) -> pulumi.Output[Optional[Sequence[_builtins.str]]]:
+        """
+        The finding codes suppressed for this resource, if given.
+        """
+        return pulumi.get(self, "suppress_findings")
 
     @_builtins.property
     @pulumi.getter(name="waitTimeoutSeconds")

@@ -1,0 +1,410 @@
+/**
+ * `amp-policy`: the access model and the policy checks for pipelines and editors, without Pulumi.
+ *
+ *   amp-policy diff <before> <after>            who gains and who loses access
+ *   amp-policy diff --stack-state <file> <after> the same, against a resource's policy in `pulumi stack export`
+ *   amp-policy explain <policy>                 who can do what
+ *   amp-policy validate <policy>                findings, as IAM Access Analyzer's ValidatePolicy shapes them
+ *
+ * Exit codes: 0 fine; 2 the change broadens access (diff) or a finding at or above the threshold (validate);
+ * 1 bad input or usage, with a one-line message, never a stack trace.
+ */
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+
+import { type AccessOptions, accessChange, explainAccess, formatAccessChange, formatAccessExplanation } from "./access";
+import { PolicyParseError, parsePolicy, validatePolicy } from "./policy";
+
+/** The usage text. */
+export const USAGE = `Usage: amp-policy <command> [options]
+
+Reviews the resource policy of an Amazon Managed Service for Prometheus (AMP) workspace, offline.
+
+Commands:
+  diff <before> <after>     who gains and who loses access from <before> to <after>
+                            exit 2 when <after> allows a request <before> did not (broadening)
+  explain <policy>          who can do what: each statement as principals, actions, conditions; the digest
+  validate <policy>         findings (ERROR, SECURITY_WARNING, WARNING, SUGGESTION) with their issue codes
+                            exit 2 when a finding is at or above --fail-on
+
+A policy is a file of JSON, or - for standard input. An empty file (e.g. /dev/null) is no policy: use it
+as <before> for a create or as <after> for a delete.
+
+Options:
+  --workspace <id>          the workspace id: a statement whose Resource names another workspace grants
+                            nothing (default: unknown, such statements are kept; with --stack-state, the
+                            resource's workspaceId)
+  --partition <name>        the workspace's partition: a bare account id is its root there (default aws)
+  --stack-state <file>      diff only: take <before> from a ResourcePolicy in this \`pulumi stack export\` file
+  --resource <name|urn>     diff only: which ResourcePolicy of the stack state, when it holds several
+  --fail-on <level>         diff: broadening (default), any-change, never
+                            validate: ERROR, SECURITY_WARNING (default), WARNING, SUGGESTION, never
+  --ignore-finding <code>   validate only: leave out findings with this issue code (repeatable, or comma-separated)
+  --json                    print JSON for machines instead of text
+  --color, --no-color       ANSI colour (default: when standard output is a terminal and NO_COLOR is unset)
+  --ascii                   plain ASCII table borders
+  --help                    print this text
+
+Exit codes: 0 no broadening / no finding at or above the threshold; 2 broadening / such findings; 1 bad input.`;
+
+/** Where the command reads and writes: the process's own streams, or a test's. */
+export interface CliIo {
+  readStdin(): string;
+  stdout(text: string): void;
+  stderr(text: string): void;
+  /** Whether standard output is a terminal. */
+  isTTY: boolean;
+  env: Record<string, string | undefined>;
+}
+
+/** Bad input or usage: printed as one line, exit code 1. */
+export class CliError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "CliError";
+  }
+}
+
+/** The finding types, most severe first. */
+const FINDING_LEVELS = ["ERROR", "SECURITY_WARNING", "WARNING", "SUGGESTION"] as const;
+type FindingLevel = (typeof FINDING_LEVELS)[number];
+
+/** A finding as `validate` prints it. */
+interface CliFinding {
+  findingType: FindingLevel;
+  issueCode: string;
+  message: string;
+  path: string;
+}
+
+/** Runs the command line; resolves to the exit code. Never throws. */
+export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  try {
+    return await run(argv, io);
+  } catch (err) {
+    if (err instanceof CliError) {
+      io.stderr(`amp-policy: ${err.message}\n`);
+      return 1;
+    }
+    if (err instanceof PolicyParseError) {
+      io.stderr(`amp-policy: the policy ${err.message}\n`);
+      return 1;
+    }
+    io.stderr(`amp-policy: unexpected failure: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+}
+
+async function run(argv: readonly string[], io: CliIo): Promise<number> {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (err) {
+    // parseArgs explains how to pass an argument that starts with "-": keep only what is wrong.
+    const message = (err as Error).message.split(". ")[0].replace(/^Unknown option '([^']*)'$/, "unknown option $1");
+    throw new CliError(`${message} (see amp-policy --help)`);
+  }
+  const { values, positionals } = parsed;
+  if (values.help === true) {
+    io.stdout(`${USAGE}\n`);
+    return 0;
+  }
+  const [command, ...args] = positionals;
+  const color = values.color ?? (io.isTTY && !io.env.NO_COLOR);
+  const format = { color, ascii: values.ascii === true };
+  if (values.partition !== undefined && !/^aws(?:-[a-z]+)*$/.test(values.partition)) {
+    throw new CliError(
+      `--partition must be an AWS partition name (aws, aws-cn, aws-us-gov, ...), not "${values.partition}"`,
+    );
+  }
+  const options: AccessOptions = { workspaceId: values.workspace, partition: values.partition };
+  const json = values.json === true;
+  const only = (allowed: string[]): void => {
+    for (const name of ["stack-state", "resource", "ignore-finding"] as const) {
+      if (values[name] !== undefined && !allowed.includes(name)) {
+        throw new CliError(`--${name} applies only to ${name === "ignore-finding" ? "validate" : "diff"}`);
+      }
+    }
+  };
+
+  switch (command) {
+    case "diff": {
+      only(["stack-state", "resource"]);
+      const failOn = values["fail-on"] ?? "broadening";
+      if (!["broadening", "any-change", "never"].includes(failOn)) {
+        throw new CliError(`--fail-on for diff must be broadening, any-change or never, not "${failOn}"`);
+      }
+      let before: unknown;
+      let after: unknown;
+      if (values["stack-state"] !== undefined) {
+        expectArgs(args, 1, "diff --stack-state <file> <after>");
+        const found = fromStackState(values["stack-state"], values.resource, io);
+        before = found.policy;
+        options.workspaceId ??= found.workspaceId;
+        after = readPolicy(args[0], io);
+      } else {
+        if (values.resource !== undefined) {
+          throw new CliError("--resource needs --stack-state");
+        }
+        expectArgs(args, 2, "diff <before> <after>");
+        if (args[0] === "-" && args[1] === "-") {
+          throw new CliError("only one of <before> and <after> can be - (standard input)");
+        }
+        before = readPolicy(args[0], io);
+        after = readPolicy(args[1], io);
+      }
+      const change = accessChange(before, after, options);
+      io.stdout(json ? `${JSON.stringify(change, null, 2)}\n` : `${formatAccessChange(change, format)}\n`);
+      const fails =
+        failOn === "broadening"
+          ? change.broadening
+          : failOn === "any-change" && (change.broadening || change.narrowing);
+      return fails ? 2 : 0;
+    }
+    case "explain": {
+      only([]);
+      expectArgs(args, 1, "explain <policy>");
+      const policy = readPolicy(args[0], io);
+      const explanation = explainAccess(policy, options);
+      io.stdout(
+        json ? `${JSON.stringify(explanation, null, 2)}\n` : `${formatAccessExplanation(explanation, format)}\n`,
+      );
+      return 0;
+    }
+    case "validate": {
+      only(["ignore-finding"]);
+      expectArgs(args, 1, "validate <policy>");
+      const failOn = (values["fail-on"] ?? "SECURITY_WARNING").toUpperCase();
+      if (failOn !== "NEVER" && !(FINDING_LEVELS as readonly string[]).includes(failOn)) {
+        throw new CliError(
+          `--fail-on for validate must be one of ${FINDING_LEVELS.join(", ")} or never, not "${failOn}"`,
+        );
+      }
+      const text = readText(args[0], io);
+      if (text.trim() === "") {
+        throw new CliError(`${label(args[0])} is empty: there is no policy to validate`);
+      }
+      const ignored = new Set(
+        (values["ignore-finding"] ?? []).flatMap((codes) => codes.split(",")).map((c) => c.trim()),
+      );
+      const findings = findingsOf(text, options.workspaceId).filter((finding) => !ignored.has(finding.issueCode));
+      const threshold = failOn === "NEVER" ? -1 : FINDING_LEVELS.indexOf(failOn as FindingLevel);
+      const blocking = findings.filter((finding) => FINDING_LEVELS.indexOf(finding.findingType) <= threshold);
+      if (json) {
+        io.stdout(`${JSON.stringify({ findings, failOn, blocking: blocking.length }, null, 2)}\n`);
+      } else {
+        for (const finding of findings) {
+          io.stdout(
+            `${finding.findingType} ${finding.issueCode} at ${finding.path || "(document)"}: ${finding.message}\n`,
+          );
+        }
+        io.stdout(
+          findings.length === 0
+            ? "no findings\n"
+            : `${count(findings.length, "finding")}, ${blocking.length} at or above ${failOn === "NEVER" ? "the threshold (never)" : failOn}\n`,
+        );
+      }
+      return blocking.length > 0 ? 2 : 0;
+    }
+    case undefined:
+      throw new CliError("a command is required: diff, explain or validate (see amp-policy --help)");
+    default:
+      throw new CliError(`unknown command "${command}": use diff, explain or validate (see amp-policy --help)`);
+  }
+}
+
+function parse(argv: readonly string[]) {
+  const result = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      workspace: { type: "string" },
+      partition: { type: "string" },
+      "stack-state": { type: "string" },
+      resource: { type: "string" },
+      "fail-on": { type: "string" },
+      "ignore-finding": { type: "string", multiple: true },
+      json: { type: "boolean" },
+      color: { type: "boolean" },
+      "no-color": { type: "boolean" },
+      ascii: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  // Node 20's parseArgs has no negated options: --no-color is an option of its own.
+  if (result.values["no-color"] === true) {
+    result.values.color = false;
+  }
+  return result;
+}
+
+function expectArgs(args: readonly string[], n: number, usage: string): void {
+  if (args.length !== n) {
+    throw new CliError(`expected ${usage}, got ${count(args.length, "argument")} (see amp-policy --help)`);
+  }
+}
+
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}
+
+function label(path: string): string {
+  return path === "-" ? "standard input" : path;
+}
+
+function readText(path: string, io: CliIo): string {
+  if (path === "-") {
+    return io.readStdin();
+  }
+  try {
+    return readFileSync(path, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why =
+      code === "ENOENT"
+        ? "no such file"
+        : code === "EISDIR"
+          ? "it is a directory"
+          : code === "EACCES"
+            ? "permission denied"
+            : (err as Error).message;
+    throw new CliError(`cannot read ${path}: ${why}`);
+  }
+}
+
+/** A policy file: `undefined` when empty (no policy); the document otherwise, checked the way the provider checks it. */
+function readPolicy(path: string, io: CliIo): unknown {
+  const text = readText(path, io);
+  if (text.trim() === "") {
+    return undefined;
+  }
+  try {
+    parsePolicy(text);
+  } catch (err) {
+    if (err instanceof PolicyParseError) {
+      throw new CliError(`${label(path)} is not a policy: it ${err.message}`);
+    }
+    throw err;
+  }
+  const { errors } = validatePolicy(text);
+  if (errors.length > 0) {
+    const more = errors.length > 1 ? ` (and ${count(errors.length - 1, "more problem")}; see amp-policy validate)` : "";
+    throw new CliError(`${label(path)} is not a valid policy: the document ${errors[0]}${more}`);
+  }
+  return text;
+}
+
+/** The findings of a policy's text. */
+function findingsOf(text: string, workspaceId: string | undefined): CliFinding[] {
+  const result = validatePolicy(text, workspaceId);
+  return [
+    ...result.errors.map((message) => ({ findingType: "ERROR" as const, issueCode: "INVALID", message, path: "" })),
+    ...result.warnings.map((message) => ({ findingType: "WARNING" as const, issueCode: "WARNING", message, path: "" })),
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// pulumi stack export
+
+const RESOURCE_TYPES = new Set(["amp-resource-policy:index:ResourcePolicy", "pulumi-nodejs:dynamic:Resource"]);
+
+interface StateResource {
+  urn: string;
+  name: string;
+  workspaceId?: string;
+  policy: unknown;
+}
+
+/** The policy of one ResourcePolicy in a `pulumi stack export` file. */
+function fromStackState(path: string, selector: string | undefined, io: CliIo): StateResource {
+  const text = readText(path, io);
+  let state: unknown;
+  try {
+    state = JSON.parse(text);
+  } catch (err) {
+    throw new CliError(
+      `${label(path)} is not JSON (${(err as Error).message}); expected \`pulumi stack export\` output`,
+    );
+  }
+  const deployment = (state as { deployment?: { resources?: unknown } } | null)?.deployment;
+  if (!Array.isArray(deployment?.resources)) {
+    throw new CliError(`${label(path)} has no deployment.resources; expected \`pulumi stack export\` output`);
+  }
+  const candidates: StateResource[] = [];
+  for (const resource of deployment.resources as unknown[]) {
+    if (typeof resource !== "object" || resource === null) {
+      continue;
+    }
+    const r = resource as { urn?: unknown; type?: unknown; outputs?: Record<string, unknown>; delete?: unknown };
+    if (typeof r.urn !== "string" || !RESOURCE_TYPES.has(String(r.type)) || r.delete === true) {
+      continue;
+    }
+    const outputs = r.outputs ?? {};
+    if (outputs.policyDocument === undefined || outputs.workspaceId === undefined) {
+      continue;
+    }
+    const name = r.urn.split("::").pop() ?? r.urn;
+    candidates.push({
+      urn: r.urn,
+      name,
+      workspaceId: typeof outputs.workspaceId === "string" ? outputs.workspaceId : undefined,
+      policy: unwrapSecret(outputs.policyDocument, name),
+    });
+  }
+  const names = candidates.map((c) => c.name).join(", ");
+  if (selector !== undefined) {
+    const matches = candidates.filter((c) => c.urn === selector || c.name === selector);
+    if (matches.length === 0) {
+      throw new CliError(
+        `${label(path)} has no ResourcePolicy named "${selector}"${candidates.length > 0 ? ` (it has: ${names})` : ""}`,
+      );
+    }
+    if (matches.length > 1) {
+      throw new CliError(`${label(path)} has several resources named "${selector}": give the URN with --resource`);
+    }
+    return matches[0];
+  }
+  if (candidates.length === 0) {
+    throw new CliError(`${label(path)} holds no ResourcePolicy with a policyDocument`);
+  }
+  if (candidates.length > 1) {
+    throw new CliError(`${label(path)} holds several ResourcePolicy resources (${names}): choose one with --resource`);
+  }
+  return candidates[0];
+}
+
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+
+function unwrapSecret(value: unknown, name: string): unknown {
+  if (typeof value === "object" && value !== null && SECRET_SIG in value) {
+    const secret = value as { plaintext?: unknown };
+    if (typeof secret.plaintext !== "string") {
+      throw new CliError(
+        `the policyDocument of ${name} is a secret in this state: export it with \`pulumi stack export --show-secrets\``,
+      );
+    }
+    try {
+      return JSON.parse(secret.plaintext) as unknown;
+    } catch {
+      throw new CliError(`the policyDocument of ${name} is a secret whose plaintext is not JSON`);
+    }
+  }
+  return value;
+}
+
+function processIo(): CliIo {
+  return {
+    readStdin: () => readFileSync(0, "utf8"),
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    isTTY: process.stdout.isTTY === true,
+    env: process.env,
+  };
+}
+
+if (require.main === module) {
+  void main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,413 @@
+import assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
+import { accessDigest } from "../../provider/access";
+
+const root = path.resolve(__dirname, "../..");
+const bin = path.join(root, "bin", "amp-policy");
+const WS_ARN = "arn:aws:aps:us-east-1:999988887777:workspace/ws-1";
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built bin as a user would: a separate Node process, no TTY. */
+function ampPolicy(args: string[], input?: string): Run {
+  const run = spawnSync(process.execPath, [bin, ...args], {
+    cwd: dir,
+    input,
+    encoding: "utf8",
+    env: { ...process.env, NO_COLOR: "" },
+  });
+  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+/** A newer source than its compiled form means the bin would run stale code: build first. */
+function ensureBuilt(): void {
+  const compiled = path.join(root, "dist", "provider", "cli.js");
+  const sources = fs
+    .readdirSync(path.join(root, "provider"), { recursive: true })
+    .map(String)
+    .filter((file) => file.endsWith(".ts"))
+    .map((file) => fs.statSync(path.join(root, "provider", file)).mtimeMs);
+  if (!fs.existsSync(compiled) || fs.statSync(compiled).mtimeMs < Math.max(...sources)) {
+    execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "tsconfig.build.json"], {
+      cwd: root,
+      stdio: "inherit",
+    });
+  }
+}
+
+let dir: string;
+
+function file(name: string, content: unknown): string {
+  const at = path.join(dir, name);
+  fs.writeFileSync(at, typeof content === "string" ? content : JSON.stringify(content, null, 2));
+  return name;
+}
+
+function stmt(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    Effect: "Allow",
+    Principal: { AWS: "111122223333" },
+    Action: "aps:RemoteWrite",
+    Resource: WS_ARN,
+    ...overrides,
+  };
+}
+
+function doc(...statements: Array<Record<string, unknown>>): Record<string, unknown> {
+  return { Version: "2012-10-17", Statement: statements };
+}
+
+const WRITE = doc(stmt({ Sid: "Write" }));
+const WRITE_AND_QUERY = doc(
+  stmt({ Sid: "Write" }),
+  stmt({ Sid: "Query", Principal: { AWS: "444455556666" }, Action: ["aps:QueryMetrics", "aps:GetSeries"] }),
+);
+
+/** A `pulumi stack export` with a dynamic and a plugin ResourcePolicy, and an unrelated resource. */
+function stackExport(policies: Record<string, unknown>): Record<string, unknown> {
+  const resources: unknown[] = [
+    { urn: "urn:pulumi:dev::proj::pulumi:pulumi:Stack::proj-dev", type: "pulumi:pulumi:Stack", outputs: {} },
+  ];
+  for (const [name, policy] of Object.entries(policies)) {
+    const dynamic = name.startsWith("dyn");
+    resources.push({
+      urn: dynamic
+        ? `urn:pulumi:dev::proj::pulumi-nodejs:dynamic:Resource::${name}`
+        : `urn:pulumi:dev::proj::amp-resource-policy:index:ResourcePolicy::${name}`,
+      type: dynamic ? "pulumi-nodejs:dynamic:Resource" : "amp-resource-policy:index:ResourcePolicy",
+      id: "ws-1",
+      inputs: { workspaceId: "ws-1", policyDocument: policy },
+      outputs: { workspaceId: "ws-1", policyDocument: policy, revisionId: "r1", policyStatus: "ACTIVE" },
+    });
+  }
+  return { version: 3, deployment: { manifest: {}, resources } };
+}
+
+describe("amp-policy (the built bin)", function () {
+  this.timeout(120_000);
+
+  before(() => {
+    ensureBuilt();
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "amp-policy-cli-"));
+    file("write.json", WRITE);
+    file("write-and-query.json", WRITE_AND_QUERY);
+    file(
+      "write-reformatted.json",
+      JSON.stringify(doc(stmt({ Sid: "Write", Principal: { AWS: ["arn:aws:iam::111122223333:root"] } }))),
+    );
+  });
+
+  after(() => {
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  describe("diff", () => {
+    it("exits 2 on a broadening and prints the verdict and the table", () => {
+      const run = ampPolicy(["diff", "write.json", "write-and-query.json"]);
+      assert.equal(run.code, 2, run.stderr);
+      assert.equal(
+        run.stdout,
+        [
+          "broadens access: arn:aws:iam::444455556666:root gains aps:QueryMetrics, aps:GetSeries",
+          "┌───┬────────┬──────────────────┬────────────────────────────────┬───────────┬───────┐",
+          "│   │ Effect │ Action           │ Principal                      │ Condition │ Sid   │",
+          "├───┼────────┼──────────────────┼────────────────────────────────┼───────────┼───────┤",
+          "│ + │ Allow  │ aps:QueryMetrics │ arn:aws:iam::444455556666:root │           │ Query │",
+          "│   │        │ aps:GetSeries    │                                │           │       │",
+          "└───┴────────┴──────────────────┴────────────────────────────────┴───────────┴───────┘",
+          "",
+        ].join("\n"),
+      );
+      assert.equal(run.stderr, "");
+    });
+
+    it("exits 0 on a narrowing, and 2 with --fail-on any-change", () => {
+      const narrowing = ampPolicy(["diff", "write-and-query.json", "write.json"]);
+      assert.equal(narrowing.code, 0);
+      assert.match(
+        narrowing.stdout,
+        /^narrows access: arn:aws:iam::444455556666:root loses aps:QueryMetrics, aps:GetSeries\n/,
+      );
+      assert.equal(ampPolicy(["diff", "--fail-on", "any-change", "write-and-query.json", "write.json"]).code, 2);
+    });
+
+    it("exits 0 on a broadening with --fail-on never", () => {
+      assert.equal(ampPolicy(["diff", "--fail-on", "never", "write.json", "write-and-query.json"]).code, 0);
+    });
+
+    it("exits 0 with no table when the documents mean the same", () => {
+      const run = ampPolicy(["diff", "write.json", "write-reformatted.json"]);
+      assert.deepEqual([run.code, run.stdout], [0, "no change in access\n"]);
+    });
+
+    it("prints JSON that parses, with the digest of after", () => {
+      const run = ampPolicy(["diff", "--json", "write.json", "write-and-query.json"]);
+      assert.equal(run.code, 2);
+      const change = JSON.parse(run.stdout) as Record<string, unknown>;
+      assert.deepEqual(
+        [change.broadening, change.narrowing, change.digest, (change.added as unknown[]).length],
+        [true, false, accessDigest(WRITE_AND_QUERY), 1],
+      );
+    });
+
+    it("reads - from standard input", () => {
+      const run = ampPolicy(["diff", "write.json", "-"], JSON.stringify(WRITE_AND_QUERY));
+      assert.equal(run.code, 2);
+      assert.match(run.stdout, /^broadens access/);
+    });
+
+    it("reads an empty file as no policy: a create and a delete", () => {
+      const create = ampPolicy(["diff", "/dev/null", "write.json"]);
+      assert.deepEqual(
+        [create.code, create.stdout.split("\n")[0]],
+        [2, "broadens access: arn:aws:iam::111122223333:root gains aps:RemoteWrite"],
+      );
+      const remove = ampPolicy(["diff", "write.json", "/dev/null"]);
+      assert.deepEqual(
+        [remove.code, remove.stdout.split("\n")[0]],
+        [0, "narrows access: arn:aws:iam::111122223333:root loses aps:RemoteWrite"],
+      );
+    });
+
+    it("prints colour only when asked", () => {
+      assert.ok(!ampPolicy(["diff", "write.json", "write-and-query.json"]).stdout.includes("\u001b["));
+      assert.ok(ampPolicy(["diff", "--color", "write.json", "write-and-query.json"]).stdout.includes("\u001b[32m"));
+      assert.ok(!ampPolicy(["diff", "--ascii", "write.json", "write-and-query.json"]).stdout.includes("│"));
+    });
+
+    it("drops statements for another workspace with --workspace", () => {
+      file(
+        "other-workspace.json",
+        doc(stmt({ Sid: "Write" }), stmt({ Principal: "*", Resource: WS_ARN.replace("ws-1", "ws-2") })),
+      );
+      assert.equal(ampPolicy(["diff", "write.json", "other-workspace.json"]).code, 2);
+      const run = ampPolicy(["diff", "--workspace", "ws-1", "write.json", "other-workspace.json"]);
+      assert.equal(run.code, 0);
+      assert.match(run.stdout, /^no change in access\n/);
+      assert.match(run.stdout, /Resource names another workspace/);
+    });
+  });
+
+  describe("diff --stack-state", () => {
+    before(() => {
+      file("one.json", stackExport({ "dyn-policy": JSON.stringify(WRITE) }));
+      file("two.json", stackExport({ "dyn-policy": JSON.stringify(WRITE), "plugin-policy": WRITE_AND_QUERY }));
+    });
+
+    it("takes before from the only ResourcePolicy of the state", () => {
+      const run = ampPolicy(["diff", "--stack-state", "one.json", "write-and-query.json"]);
+      assert.equal(run.code, 2, run.stderr);
+      assert.match(run.stdout, /^broadens access: arn:aws:iam::444455556666:root gains/);
+    });
+
+    it("selects a resource by name or URN", () => {
+      const byName = ampPolicy(["diff", "--stack-state", "two.json", "--resource", "plugin-policy", "write.json"]);
+      assert.equal(byName.code, 0, byName.stderr);
+      assert.match(byName.stdout, /^narrows access/);
+      const urn = "urn:pulumi:dev::proj::pulumi-nodejs:dynamic:Resource::dyn-policy";
+      const byUrn = ampPolicy(["diff", "--stack-state", "two.json", "--resource", urn, "write.json"]);
+      assert.deepEqual([byUrn.code, byUrn.stdout], [0, "no change in access\n"]);
+    });
+
+    it("uses the resource's workspaceId", () => {
+      file(
+        "with-other.json",
+        doc(stmt({ Sid: "Write" }), stmt({ Principal: "*", Resource: WS_ARN.replace("ws-1", "ws-9") })),
+      );
+      const run = ampPolicy(["diff", "--stack-state", "one.json", "with-other.json"]);
+      assert.equal(run.code, 0, run.stdout);
+    });
+
+    it("refuses to guess between several resources", () => {
+      const run = ampPolicy(["diff", "--stack-state", "two.json", "write.json"]);
+      assert.equal(run.code, 1);
+      assert.equal(
+        run.stderr,
+        "amp-policy: two.json holds several ResourcePolicy resources (dyn-policy, plugin-policy): choose one with --resource\n",
+      );
+    });
+
+    it("names the resources it has when --resource matches none", () => {
+      const run = ampPolicy(["diff", "--stack-state", "two.json", "--resource", "nope", "write.json"]);
+      assert.deepEqual(
+        [run.code, run.stderr],
+        [1, 'amp-policy: two.json has no ResourcePolicy named "nope" (it has: dyn-policy, plugin-policy)\n'],
+      );
+    });
+
+    it("explains how to export an encrypted policy", () => {
+      file(
+        "secret.json",
+        stackExport({
+          "dyn-policy": {
+            "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+            ciphertext: "v1:abc",
+          },
+        }),
+      );
+      const run = ampPolicy(["diff", "--stack-state", "secret.json", "write.json"]);
+      assert.deepEqual(
+        [run.code, run.stderr],
+        [
+          1,
+          "amp-policy: the policyDocument of dyn-policy is a secret in this state: export it with `pulumi stack export --show-secrets`\n",
+        ],
+      );
+      file(
+        "shown.json",
+        stackExport({
+          "dyn-policy": {
+            "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+            plaintext: JSON.stringify(JSON.stringify(WRITE)),
+          },
+        }),
+      );
+      assert.deepEqual(
+        ampPolicy(["diff", "--stack-state", "shown.json", "write.json"]).stdout,
+        "no change in access\n",
+      );
+    });
+
+    it("rejects a file that is not a stack export", () => {
+      const run = ampPolicy(["diff", "--stack-state", "write.json", "write.json"]);
+      assert.deepEqual(
+        [run.code, run.stderr],
+        [1, "amp-policy: write.json has no deployment.resources; expected `pulumi stack export` output\n"],
+      );
+    });
+  });
+
+  describe("explain", () => {
+    it("prints who can do what and the digest", () => {
+      const run = ampPolicy(["explain", "write-and-query.json"]);
+      assert.equal(run.code, 0);
+      assert.equal(
+        run.stdout,
+        [
+          "┌────────┬──────────────────┬────────────────────────────────┬───────────┬───────┐",
+          "│ Effect │ Action           │ Principal                      │ Condition │ Sid   │",
+          "├────────┼──────────────────┼────────────────────────────────┼───────────┼───────┤",
+          "│ Allow  │ aps:RemoteWrite  │ arn:aws:iam::111122223333:root │           │ Write │",
+          "├────────┼──────────────────┼────────────────────────────────┼───────────┼───────┤",
+          "│ Allow  │ aps:QueryMetrics │ arn:aws:iam::444455556666:root │           │ Query │",
+          "│        │ aps:GetSeries    │                                │           │       │",
+          "└────────┴──────────────────┴────────────────────────────────┴───────────┴───────┘",
+          `access digest: ${accessDigest(WRITE_AND_QUERY)}`,
+          "",
+        ].join("\n"),
+      );
+    });
+
+    it("prints JSON that parses", () => {
+      const run = ampPolicy(["explain", "--json", "write.json"]);
+      const explanation = JSON.parse(run.stdout) as { rows: Array<{ principals: string[] }>; digest: string };
+      assert.deepEqual(
+        [run.code, explanation.rows.map((row) => row.principals), explanation.digest],
+        [0, [["arn:aws:iam::111122223333:root"]], accessDigest(WRITE)],
+      );
+    });
+  });
+
+  describe("bad input: exit 1, one clear line, no stack trace", () => {
+    const cases: Array<{ name: string; args: string[]; setup?: () => void; stderr: string | RegExp }> = [
+      {
+        name: "a missing file",
+        args: ["diff", "missing.json", "write.json"],
+        stderr: "cannot read missing.json: no such file",
+      },
+      { name: "a directory", args: ["explain", "."], stderr: "cannot read .: it is a directory" },
+      {
+        name: "a file that is not JSON",
+        args: ["diff", "write.json", "broken.json"],
+        setup: () => file("broken.json", '{"Version": "2012-10-17",'),
+        // The parser's own words are not this command's.
+        stderr: /^broken\.json is not a policy: it is not valid JSON \(.+\)$/,
+      },
+      {
+        name: "JSON that is not an object",
+        args: ["explain", "list.json"],
+        setup: () => file("list.json", "[1, 2]"),
+        stderr: "list.json is not a policy: it must be a JSON object with a Statement, not an array",
+      },
+      {
+        name: "a policy the provider would refuse",
+        args: ["diff", "write.json", "no-effect.json"],
+        setup: () =>
+          file("no-effect.json", {
+            Version: "2012-10-17",
+            Statement: [{ Principal: "*", Action: "aps:*", NotAction: "aps:RemoteWrite" }],
+          }),
+        stderr:
+          'no-effect.json is not a valid policy: the document Statement[0] has no Effect (must be "Allow" or "Deny") (and 1 more problem; see amp-policy validate)',
+      },
+      {
+        name: "no command",
+        args: [],
+        stderr: "a command is required: diff, explain or validate (see amp-policy --help)",
+      },
+      {
+        name: "an unknown command",
+        args: ["review", "write.json"],
+        stderr: 'unknown command "review": use diff, explain or validate (see amp-policy --help)',
+      },
+      {
+        name: "an unknown option",
+        args: ["diff", "--frob", "a", "b"],
+        stderr: "unknown option --frob (see amp-policy --help)",
+      },
+      {
+        name: "one file for diff",
+        args: ["diff", "write.json"],
+        stderr: "expected diff <before> <after>, got 1 argument (see amp-policy --help)",
+      },
+      {
+        name: "stdin twice",
+        args: ["diff", "-", "-"],
+        stderr: "only one of <before> and <after> can be - (standard input)",
+      },
+      {
+        name: "a bad --fail-on",
+        args: ["diff", "--fail-on", "sometimes", "write.json", "write.json"],
+        stderr: '--fail-on for diff must be broadening, any-change or never, not "sometimes"',
+      },
+      {
+        name: "a bad --partition",
+        args: ["explain", "--partition", "mars", "write.json"],
+        stderr: '--partition must be an AWS partition name (aws, aws-cn, aws-us-gov, ...), not "mars"',
+      },
+      {
+        name: "--resource without --stack-state",
+        args: ["diff", "--resource", "x", "write.json", "write.json"],
+        stderr: "--resource needs --stack-state",
+      },
+    ];
+    for (const { name, args, setup, stderr } of cases) {
+      it(`on ${name}`, () => {
+        setup?.();
+        const run = ampPolicy(args);
+        assert.deepEqual([run.code, run.stdout], [1, ""]);
+        assert.match(run.stderr, /^amp-policy: [^\n]*\n$/);
+        if (typeof stderr === "string") {
+          assert.equal(run.stderr, `amp-policy: ${stderr}\n`);
+        } else {
+          assert.match(run.stderr.slice("amp-policy: ".length, -1), stderr);
+        }
+      });
+    }
+  });
+
+  it("prints its usage with --help", () => {
+    const run = ampPolicy(["--help"]);
+    assert.equal(run.code, 0);
+    assert.match(run.stdout, /^Usage: amp-policy <command> \[options\]\n/);
+    assert.match(run.stdout, /Exit codes: 0 no broadening/);
+  });
+});

@@ -1,0 +1,108 @@
+import assert from "node:assert/strict";
+
+import { FakeEngine, PluginServer, type Props, policyUrn, secret } from "./support/plugin-server";
+
+const WS = "ws-12345678-abcd-1234-abcd-123456789012";
+
+/** A policy letting each account remote-write. */
+const policy = (...accounts: string[]) =>
+  JSON.stringify({
+    Version: "2012-10-17",
+    Statement: accounts.map((account, i) => ({
+      Sid: `Writer${i}`,
+      Effect: "Allow",
+      Principal: { AWS: `arn:aws:iam::${account}:root` },
+      Action: ["aps:RemoteWrite"],
+    })),
+  });
+
+describe("the access review in the resource plugin, over gRPC", function () {
+  this.timeout(60_000);
+  let engine: FakeEngine;
+  let plugin: PluginServer;
+
+  before(async () => {
+    engine = new FakeEngine();
+    await engine.start();
+    // No AMP endpoint at all: check (and so the review and its gate) never calls AMP.
+    plugin = await PluginServer.start(
+      { AWS_REGION: "us-east-1", AWS_ENDPOINT_URL_AMP: "http://127.0.0.1:9", PULUMI_CONFIG: undefined },
+      engine.address,
+    );
+  });
+  after(async () => {
+    await plugin?.stop();
+    await engine?.stop();
+  });
+
+  const logsOf = async (check: () => Promise<unknown>) => {
+    const before = engine.logs.length;
+    await check();
+    return engine.logs.slice(before);
+  };
+
+  it("Check logs the verdict, the table and the digest of a real change for the resource's URN; nothing for a cosmetic one", async () => {
+    const olds: Props = { workspaceId: WS, policyDocument: policy("111122223333") };
+    const logs = await logsOf(() =>
+      plugin.check({ workspaceId: WS, policyDocument: policy("111122223333", "444455556666") }, olds, policyUrn("a")),
+    );
+    assert.equal(logs.length, 1, JSON.stringify(logs));
+    assert.equal(logs[0].urn, policyUrn("a"));
+    assert.equal(logs[0].severity, "INFO", "what a change does is information; warnings are for risky policies");
+    assert.match(logs[0].message, /^broadens access: arn:aws:iam::444455556666:root gains aps:RemoteWrite\n/);
+    assert.match(logs[0].message, /│ \+ │ Allow\s+│ aps:RemoteWrite\s+│ arn:aws:iam::444455556666:root/);
+    assert.match(logs[0].message, /access digest: access-[0-9a-f]{12}$/);
+
+    const cosmetic = JSON.stringify(JSON.parse(policy("111122223333")), null, 4);
+    assert.deepEqual(await logsOf(() => plugin.check({ workspaceId: WS, policyDocument: cosmetic }, olds)), []);
+  });
+
+  it("a secret policyDocument is reviewed without printing who gets what", async () => {
+    const logs = await logsOf(() =>
+      plugin.check(
+        { workspaceId: WS, policyDocument: secret(policy("111122223333", "444455556666")) },
+        { workspaceId: WS, policyDocument: secret(policy("111122223333")) },
+      ),
+    );
+    assert.equal(logs.length, 1, JSON.stringify(logs));
+    assert.doesNotMatch(logs[0].message, /444455556666|111122223333/);
+    assert.match(logs[0].message, /withheld: the document is a secret\naccess digest: access-[0-9a-f]{12}$/);
+  });
+
+  it("Configure's requireApproval gates every resource, a floor the resource cannot lower; Configure without it lifts it", async () => {
+    const olds: Props = { workspaceId: WS, policyDocument: policy("111122223333", "444455556666") };
+    const narrowing: Props = { workspaceId: WS, policyDocument: policy("111122223333"), requireApproval: "never" };
+
+    await plugin.configure({ requireApproval: "any-change" });
+    const gated = await plugin.check(narrowing, olds);
+    assert.deepEqual(
+      gated.failures.map((f) => f.property),
+      ["policyDocument"],
+    );
+    assert.match(gated.failures[0].reason, /needs approval before it is applied \(requireApproval: any-change\)/);
+    assert.match(gated.failures[0].reason, /narrows access: arn:aws:iam::444455556666:root loses aps:RemoteWrite/);
+
+    await plugin.configure({}, { "amp-resource-policy:requireApproval": "broadening" });
+    assert.deepEqual((await plugin.check(narrowing, olds)).failures, [], "broadening lets a narrowing through");
+
+    await plugin.configure({});
+    assert.deepEqual((await plugin.check(narrowing, olds)).failures, []);
+  });
+
+  it("CheckConfig names a bad requireApproval or suppressFindings; DiffConfig updates, never replaces", async () => {
+    const bad = await plugin.checkConfig({ requireApproval: "always", suppressFindings: "[not json" });
+    assert.deepEqual(
+      bad.failures.map((f) => f.property),
+      ["requireApproval", "suppressFindings"],
+    );
+    assert.match(bad.failures[0].reason, /amp-resource-policy:requireApproval must be one of "never", "broadening"/);
+    assert.deepEqual(
+      (await plugin.checkConfig({ requireApproval: "broadening", suppressFindings: "A,B" })).failures,
+      [],
+    );
+
+    const changed = await plugin.diffConfig({ requireApproval: "never" }, { requireApproval: "broadening" });
+    assert.equal(changed.changes, "DIFF_SOME");
+    assert.deepEqual(changed.replaces, []);
+  });
+});

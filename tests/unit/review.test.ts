@@ -1,0 +1,318 @@
+import assert from "node:assert/strict";
+
+import { accessDigest } from "../../provider/access";
+import { check, diff } from "../../provider/lifecycle";
+import { UNKNOWN } from "../../provider/policy";
+import {
+  checkReviewConfig,
+  checkReviewInputs,
+  partitionOf,
+  reviewAccess,
+  reviewSettingsFromConfig,
+  reviewSettingsFromEnv,
+  suppressWarnings,
+  suppressedCodes,
+  withAccessReview,
+} from "../../provider/review";
+
+const WS = "ws-12345678-abcd-1234-abcd-123456789012";
+const WS2 = "ws-87654321-abcd-1234-abcd-123456789012";
+const WRITER = "arn:aws:iam::111122223333:root";
+const READER = "arn:aws:iam::444455556666:root";
+
+const statement = (sid: string, principal: string, actions: string[], effect = "Allow") => ({
+  Sid: sid,
+  Effect: effect,
+  Principal: { AWS: principal },
+  Action: actions,
+});
+/** The basic example's policy: account 111122223333 may remote-write. */
+const writeOnly = { Version: "2012-10-17", Statement: [statement("Write", WRITER, ["aps:RemoteWrite"])] };
+/** writeOnly plus a new principal that may query. */
+const withReader = {
+  Version: "2012-10-17",
+  Statement: [...writeOnly.Statement, statement("Read", READER, ["aps:QueryMetrics"])],
+};
+/** writeOnly as a reformatted, reordered string: the same meaning. */
+const writeOnlyReformatted = `{
+  "Statement": { "Action": "APS:REMOTEWRITE", "Principal": { "AWS": ["111122223333"] }, "Effect": "Allow", "Sid": "Write" },
+  "Version": "2012-10-17"
+}`;
+
+const inputs = (policyDocument: unknown, extra: Record<string, unknown> = {}) => ({
+  workspaceId: WS,
+  policyDocument,
+  ...extra,
+});
+
+describe("access review (provider/review.ts)", () => {
+  describe("reviewAccess: what preview shows", () => {
+    it("shows the verdict, the table and the digest of the new access for a new principal", () => {
+      const review = reviewAccess(inputs(writeOnly), inputs(withReader));
+      assert.equal(review.failure, undefined);
+      assert.equal(review.diagnostics.length, 1);
+      const [text] = review.diagnostics;
+      const lines = text.split("\n");
+      assert.equal(lines[0], `broadens access: ${READER} gains aps:QueryMetrics`);
+      assert.ok(
+        lines.some((l) => /^│ \+ │ Allow\s+│ aps:QueryMetrics\s+│ arn:aws:iam::444455556666:root\s+│/.test(l)),
+        text,
+      );
+      assert.ok(!lines.some((l) => l.startsWith("│ - ")), "nothing is removed");
+      assert.equal(lines.at(-1), `access digest: ${accessDigest(withReader, { workspaceId: WS })}`);
+    });
+
+    it("says nothing when the change is cosmetic (reformatted, reordered, account id for its root)", () => {
+      assert.deepEqual(reviewAccess(inputs(writeOnly), inputs(writeOnlyReformatted)), { diagnostics: [] });
+    });
+
+    it("reviews a create (no old inputs) as access granted from nothing", () => {
+      const review = reviewAccess({}, inputs(writeOnly));
+      assert.match(review.diagnostics[0], /^broadens access: arn:aws:iam::111122223333:root gains aps:RemoteWrite\n/);
+      assert.match(review.diagnostics[0], /│ \+ │ Allow\s+│ aps:RemoteWrite/);
+    });
+
+    it("reviews a narrowing as a narrowing, with the removed statement", () => {
+      const review = reviewAccess(inputs(withReader), inputs(writeOnly));
+      assert.match(review.diagnostics[0], /^narrows access: arn:aws:iam::444455556666:root loses aps:QueryMetrics/);
+      assert.match(review.diagnostics[0], /│ - │ Allow\s+│ aps:QueryMetrics/);
+    });
+
+    it("reviews a new workspaceId as a create on the new workspace, and says the old policy goes", () => {
+      const review = reviewAccess(inputs(writeOnly), { workspaceId: WS2, policyDocument: writeOnly });
+      assert.match(review.diagnostics[0], /^broadens access: arn:aws:iam::111122223333:root gains aps:RemoteWrite/);
+      assert.match(review.diagnostics[0], new RegExp(`the policy of ${WS} is deleted`));
+    });
+
+    it("reviews drift against the live policy: olds are whatever refresh read", () => {
+      const live = JSON.stringify({ Version: "2012-10-17", Statement: [statement("X", "*", ["aps:*"])] });
+      const review = reviewAccess(inputs(live), inputs(writeOnly));
+      assert.match(review.diagnostics[0], /^narrows access: /);
+    });
+
+    it("defers a document not known yet, and gates nothing then", () => {
+      const review = reviewAccess(inputs(writeOnly), inputs(UNKNOWN, { requireApproval: "any-change" }));
+      assert.equal(review.failure, undefined);
+      assert.match(review.diagnostics[0], /access review deferred: policyDocument is not known yet/);
+    });
+
+    it("withholds who gets what when the document is a secret, and keeps the digest", () => {
+      const review = reviewAccess(inputs(writeOnly), inputs(withReader), {}, { secret: true });
+      assert.doesNotMatch(review.diagnostics[0], /444455556666|QueryMetrics/);
+      assert.match(review.diagnostics[0], /withheld: the document is a secret/);
+      assert.match(review.diagnostics[0], /access digest: access-[0-9a-f]{12}$/);
+    });
+  });
+
+  describe("the requireApproval gate", () => {
+    const digest = accessDigest(withReader, { workspaceId: WS });
+
+    it("broadening: fails a broadening change naming policyDocument, with the table and how to approve", () => {
+      const review = reviewAccess(inputs(writeOnly), inputs(withReader, { requireApproval: "broadening" }));
+      assert.deepEqual(review.diagnostics, []);
+      assert.equal(review.failure?.property, "policyDocument");
+      const reason = review.failure.reason;
+      assert.match(reason, /^policyDocument needs approval before it is applied \(requireApproval: broadening\): /);
+      assert.match(reason, /broadens access: arn:aws:iam::444455556666:root gains aps:QueryMetrics/);
+      assert.match(reason, /│ \+ │ Allow\s+│ aps:QueryMetrics/);
+      assert.ok(reason.includes(`set the input approvedAccess: "${digest}"`), reason);
+    });
+
+    it("the digest the failure printed lets the change through, and says it was approved", () => {
+      const review = reviewAccess(
+        inputs(writeOnly),
+        inputs(withReader, { requireApproval: "broadening", approvedAccess: digest }),
+      );
+      assert.equal(review.failure, undefined);
+      assert.match(review.diagnostics[0], new RegExp(`access digest: ${digest}, approved by approvedAccess`));
+    });
+
+    it("an approval stops matching when the policy changes again", () => {
+      const more = {
+        ...withReader,
+        Statement: [...withReader.Statement, statement("Alerts", READER, ["aps:GetAlertManagerStatus"])],
+      };
+      const review = reviewAccess(
+        inputs(withReader),
+        inputs(more, { requireApproval: "broadening", approvedAccess: digest }),
+      );
+      assert.equal(review.failure?.property, "policyDocument");
+      assert.match(review.failure.reason, new RegExp(`approvedAccess "${digest}" approves other access`));
+      assert.ok(review.failure.reason.includes(`approvedAccess: "${accessDigest(more, { workspaceId: WS })}"`));
+    });
+
+    it("an approval survives a cosmetic rewrite of the approved policy (the digest is of the access)", () => {
+      const reformatted = JSON.stringify({ Statement: [...withReader.Statement].reverse(), Version: "2012-10-17" });
+      const review = reviewAccess({}, inputs(reformatted, { requireApproval: "broadening", approvedAccess: digest }));
+      assert.equal(review.failure, undefined);
+    });
+
+    it("broadening lets a narrowing through; any-change does not", () => {
+      assert.equal(
+        reviewAccess(inputs(withReader), inputs(writeOnly, { requireApproval: "broadening" })).failure,
+        undefined,
+      );
+      const strict = reviewAccess(inputs(withReader), inputs(writeOnly, { requireApproval: "any-change" }));
+      assert.match(strict.failure!.reason, /requireApproval: any-change/);
+    });
+
+    it("never (the default) gates nothing; a cosmetic change needs no approval even under any-change", () => {
+      assert.equal(reviewAccess(inputs(writeOnly), inputs(withReader)).failure, undefined);
+      assert.deepEqual(
+        reviewAccess(inputs(writeOnly), inputs(writeOnlyReformatted, { requireApproval: "any-change" })),
+        { diagnostics: [] },
+      );
+    });
+
+    it("the provider's setting is a floor: a resource may be stricter, never looser", () => {
+      const floor = { requireApproval: "broadening" as const };
+      assert.ok(reviewAccess(inputs(writeOnly), inputs(withReader, { requireApproval: "never" }), floor).failure);
+      assert.equal(reviewAccess(inputs(withReader), inputs(writeOnly), floor).failure, undefined);
+      assert.ok(reviewAccess(inputs(withReader), inputs(writeOnly, { requireApproval: "any-change" }), floor).failure);
+    });
+
+    it("an approvedAccess not known yet (preview) is compared during up", () => {
+      const review = reviewAccess(
+        inputs(writeOnly),
+        inputs(withReader, { requireApproval: "broadening", approvedAccess: UNKNOWN }),
+      );
+      assert.equal(review.failure, undefined);
+      assert.match(review.diagnostics[0], /approvedAccess is not known yet/);
+    });
+
+    it("changing approvedAccess, requireApproval or suppressFindings alone is no change for diff (no API call)", () => {
+      const olds = { ...inputs(withReader), policyStatus: "ACTIVE", revisionId: "r1" };
+      const news = inputs(withReader, {
+        requireApproval: "any-change",
+        approvedAccess: digest,
+        suppressFindings: ["MISSING_VERSION"],
+      });
+      assert.deepEqual(diff(olds, news), { changes: false, replaces: [], diffs: [], deleteBeforeReplace: false });
+    });
+  });
+
+  describe("inputs and settings", () => {
+    it("check validates the review inputs, each failure naming its property", () => {
+      const failures = check(
+        inputs(writeOnly, { requireApproval: "sometimes", approvedAccess: "two words", suppressFindings: "X" }),
+      ).failures;
+      assert.deepEqual(
+        failures.map((f) => f.property),
+        ["requireApproval", "approvedAccess", "suppressFindings"],
+      );
+      assert.match(failures[0].reason, /^requireApproval must be one of "never", "broadening", "any-change"/);
+      assert.deepEqual(
+        checkReviewInputs(
+          inputs(writeOnly, { requireApproval: UNKNOWN, approvedAccess: UNKNOWN, suppressFindings: [UNKNOWN] }),
+        ),
+        [],
+      );
+    });
+
+    it("reads AMP_POLICY_REQUIRE_APPROVAL and AMP_POLICY_SUPPRESS_FINDINGS, and the partition from AWS_REGION", () => {
+      assert.deepEqual(
+        reviewSettingsFromEnv({
+          AMP_POLICY_REQUIRE_APPROVAL: "broadening",
+          AMP_POLICY_SUPPRESS_FINDINGS: "MISSING_VERSION, IGNORED_ACTION",
+          AWS_REGION: "cn-north-1",
+        }),
+        {
+          requireApproval: "broadening",
+          suppressFindings: ["MISSING_VERSION", "IGNORED_ACTION"],
+          region: "cn-north-1",
+          partition: "aws-cn",
+        },
+      );
+      assert.deepEqual(reviewSettingsFromEnv({}), {});
+      assert.equal(partitionOf("us-gov-west-1"), "aws-us-gov");
+      assert.equal(partitionOf("eu-west-1"), "aws");
+    });
+
+    it("a bad AMP_POLICY_REQUIRE_APPROVAL fails check rather than silently opening the gate", () => {
+      const settings = reviewSettingsFromEnv({ AMP_POLICY_REQUIRE_APPROVAL: "broad" });
+      const { result, diagnostics } = withAccessReview(
+        check(inputs(withReader)),
+        inputs(writeOnly),
+        inputs(withReader),
+        settings,
+      );
+      assert.deepEqual(diagnostics, []);
+      assert.equal(result.failures.length, 1);
+      assert.equal(result.failures[0].property, "requireApproval");
+      assert.match(result.failures[0].reason, /^AMP_POLICY_REQUIRE_APPROVAL must be one of/);
+    });
+
+    it("reads the plugin's amp-resource-policy:requireApproval / suppressFindings config, and checks it", () => {
+      assert.deepEqual(
+        reviewSettingsFromConfig({
+          requireApproval: "any-change",
+          suppressFindings: '["A_CODE"]',
+          region: "us-east-1",
+        }),
+        { requireApproval: "any-change", suppressFindings: ["A_CODE"], region: "us-east-1", partition: "aws" },
+      );
+      assert.deepEqual(checkReviewConfig({ requireApproval: "never", suppressFindings: "A,B" }), []);
+      assert.deepEqual(
+        checkReviewConfig({ requireApproval: "always", suppressFindings: "[oops" }).map((f) => f.reason),
+        [
+          'amp-resource-policy:requireApproval must be one of "never", "broadening", "any-change", not "always"',
+          "amp-resource-policy:suppressFindings must be finding codes separated by commas, or a JSON list of them",
+        ],
+      );
+    });
+
+    it("withAccessReview adds the gate's failure to check's and reviews nothing when check already failed", () => {
+      const gated = withAccessReview(check(inputs(withReader)), inputs(writeOnly), inputs(withReader), {
+        requireApproval: "broadening",
+      });
+      assert.deepEqual(
+        gated.result.failures.map((f) => f.property),
+        ["policyDocument"],
+      );
+      const invalid = inputs({ Statement: [{ Effect: "Permit" }] });
+      const failed = withAccessReview(check(invalid), inputs(writeOnly), invalid, { requireApproval: "broadening" });
+      assert.ok(failed.result.failures.length > 0);
+      assert.ok(failed.result.failures.every((f) => !f.reason.includes("needs approval")));
+      assert.deepEqual(failed.diagnostics, []);
+    });
+  });
+
+  describe("suppressFindings", () => {
+    const noVersion = { Statement: writeOnly.Statement };
+    const findings = [
+      { findingType: "WARNING", issueCode: "MISSING_VERSION", message: "has no Version; add one" },
+      { findingType: "SECURITY_WARNING", issueCode: "PUBLIC_ACCESS", message: "Statement[0] lets anyone in" },
+      { findingType: "ERROR", issueCode: "BAD_EFFECT", message: "Statement[1].Effect is wrong" },
+    ];
+    const warnings = ["policyDocument has no Version; add one", "policyDocument Statement[0] lets anyone in"];
+
+    it("drops the warnings of the suppressed codes, case-insensitively, and keeps the others", () => {
+      assert.deepEqual(suppressWarnings(warnings, findings, ["missing_version"]), [warnings[1]]);
+      assert.deepEqual(suppressWarnings(warnings, findings, ["MISSING_VERSION", "PUBLIC_ACCESS"]), []);
+      assert.deepEqual(suppressWarnings(warnings, findings, ["OTHER"]), warnings);
+    });
+
+    it("never drops an error, whatever its code", () => {
+      const errors = ["policyDocument Statement[1].Effect is wrong"];
+      assert.deepEqual(suppressWarnings(errors, findings, ["BAD_EFFECT"]), errors);
+    });
+
+    it("the codes are the resource's and the provider's together", () => {
+      assert.deepEqual(suppressedCodes({ suppressFindings: ["a_code"] }, { suppressFindings: ["B_CODE", "A_CODE"] }), [
+        "A_CODE",
+        "B_CODE",
+      ]);
+      assert.deepEqual(suppressedCodes({}), []);
+    });
+
+    it("keeps every warning of check when nothing is suppressed", () => {
+      const checked = check(inputs(noVersion));
+      assert.ok(
+        checked.warnings.some((w) => /has no Version/.test(w)),
+        checked.warnings.join("\n"),
+      );
+      const { result } = withAccessReview(checked, inputs(noVersion), inputs(noVersion));
+      assert.deepEqual(result.warnings, checked.warnings);
+    });
+  });
+});
