@@ -5,12 +5,13 @@ import * as path from "node:path";
 import { AmpEmulator } from "../../emulator";
 import { policiesEquivalent } from "../../provider/policy";
 import { repoRoot } from "../../scripts/lib/package";
-import { PulumiProject, type RunResult } from "../../scripts/lib/pulumi-project";
-import { PluginProject } from "../plugin/support/plugin-project";
-
-function assertOk(result: RunResult, what: string): void {
-  assert.equal(result.code, 0, `${what} failed:\n${result.output}`);
-}
+import {
+  type EmulatedProject,
+  type PulumiProject,
+  type RunResult,
+  assertOk,
+  emulatedProject,
+} from "../../scripts/lib/pulumi-project";
 
 function assertFailed(result: RunResult, what: string): void {
   assert.notEqual(result.code, 0, `${what} should have failed:\n${result.output}`);
@@ -74,6 +75,7 @@ const anyReview = /access digest:|broadens access|narrows access|needs approval/
 describe("access review at preview: the dynamic provider (examples/access-review, TypeScript)", function () {
   this.timeout(600_000);
   let emulator: AmpEmulator;
+  let setup: EmulatedProject | undefined;
   let project: PulumiProject;
   let ws: string;
 
@@ -83,22 +85,14 @@ describe("access review at preview: the dynamic provider (examples/access-review
   };
 
   before(async () => {
-    emulator = new AmpEmulator({ transitionDelayMs: 200 });
-    const url = await emulator.start();
-    project = await PulumiProject.create("access-review", {
-      AWS_REGION: "us-east-1",
-      AWS_ENDPOINT_URL_AMP: url,
-      AWS_ACCESS_KEY_ID: "test",
-      AWS_SECRET_ACCESS_KEY: "test",
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
-    });
+    setup = await emulatedProject("access-review", { emulator: { transitionDelayMs: 200 } });
+    ({ emulator, project } = setup);
     ws = emulator.createWorkspace({ alias: "review" });
     await config("workspaceId", ws);
     await config("requireApproval", "never");
   });
   after(async () => {
-    project?.dispose();
-    await emulator?.stop();
+    await setup?.dispose();
   });
 
   it("1. a create is reviewed; a new principal shows the verdict, the table and the digest in preview, for the workspace", async () => {
@@ -266,7 +260,8 @@ function yamlProgram(
 describe("access review at preview: the resource plugin (examples/yaml)", function () {
   this.timeout(600_000);
   let emulator: AmpEmulator;
-  let project: PluginProject;
+  let setup: EmulatedProject | undefined;
+  let project: PulumiProject;
   let ws: string;
   let original: string;
 
@@ -278,22 +273,14 @@ describe("access review at preview: the resource plugin (examples/yaml)", functi
     project.write("Pulumi.yaml", yamlProgram(original, options));
 
   before(async () => {
-    emulator = new AmpEmulator({ transitionDelayMs: 200 });
-    const url = await emulator.start();
-    project = await PluginProject.create("yaml", {
-      AWS_ACCESS_KEY_ID: "test",
-      AWS_SECRET_ACCESS_KEY: "test",
-      AWS_REGION: "us-east-1",
-      AWS_ENDPOINT_URL_AMP: url,
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
-    });
+    setup = await emulatedProject("yaml", { emulator: { transitionDelayMs: 200 } });
+    ({ emulator, project } = setup);
     ws = emulator.createWorkspace({ alias: "review-yaml" });
     await config("workspaceId", ws);
     original = project.read("Pulumi.yaml");
   });
   after(async () => {
-    project?.dispose();
-    await emulator?.stop();
+    await setup?.dispose();
   });
 
   it("1. a create is reviewed; a new principal shows the verdict, the table and the digest in preview, on the resource", async () => {
