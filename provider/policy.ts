@@ -50,11 +50,17 @@ export type PolicyInput = string | PolicyDocument;
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 /**
- * The largest document accepted, in UTF-8 bytes of its minified JSON. AMP does not document a limit; this
- * matches the largest IAM resource-based policy limit (20 KiB) so that an oversized document fails at
- * preview instead of at apply.
+ * The size past which `validatePolicy` warns, in UTF-8 bytes of the document as sent (minified). AMP documents
+ * no limit (its API takes any string), so no size fails; this is the largest limit IAM sets on resource-based
+ * policies elsewhere (20 KiB), a hint that the service may refuse the document.
  */
-export const MAX_POLICY_BYTES = 20480;
+export const POLICY_SIZE_WARNING_BYTES = 20480;
+
+/**
+ * @deprecated No size limit is enforced any more: AMP documents none. Use `POLICY_SIZE_WARNING_BYTES`, the size
+ * past which `validatePolicy` warns (the same value).
+ */
+export const MAX_POLICY_BYTES = POLICY_SIZE_WARNING_BYTES;
 
 /**
  * The deepest nesting of arrays and objects accepted. A policy needs six levels (document, Statement list,
@@ -84,29 +90,27 @@ export const SUPPORTED_ACTIONS: readonly string[] = [
 const supportedActionSet = new Set(SUPPORTED_ACTIONS.map((action) => action.toLowerCase()));
 
 /**
- * Condition keys that narrow who may use a grant to `*`. A statement open to `*` with one of these is not
- * reported as open to anyone.
+ * How each condition key that identifies the caller (or, for a service, whose resource it acts for) does so;
+ * the open-to-anyone warning is silenced only by a positive match on one of these. Keys anyone can satisfy
+ * are absent on purpose: `aws:username` (any account may have a user of that name), `aws:PrincipalTag/*`
+ * (anyone may tag their own role), `aws:PrincipalServiceName` (a service acts for any of its customers).
  */
-const restrictingConditionKeys = new Set(
-  [
-    "aws:PrincipalOrgID",
-    "aws:PrincipalOrgPaths",
-    "aws:PrincipalAccount",
-    "aws:PrincipalArn",
-    "aws:PrincipalServiceName",
-    "aws:SourceAccount",
-    "aws:SourceArn",
-    "aws:SourceOrgID",
-    "aws:SourceOrgPaths",
-    "aws:SourceOwner",
-    "aws:SourceVpc",
-    "aws:SourceVpce",
-    "aws:SourceIp",
-    "aws:VpcSourceIp",
-    "aws:userid",
-    "aws:username",
-  ].map((key) => key.toLowerCase()),
-);
+const callerKeys = new Map<string, "account" | "org" | "orgPath" | "arn" | "userid" | "id" | "ip">([
+  ["aws:principalaccount", "account"],
+  ["aws:sourceaccount", "account"],
+  ["aws:sourceowner", "account"],
+  ["aws:principalorgid", "org"],
+  ["aws:sourceorgid", "org"],
+  ["aws:principalorgpaths", "orgPath"],
+  ["aws:sourceorgpaths", "orgPath"],
+  ["aws:principalarn", "arn"],
+  ["aws:sourcearn", "arn"],
+  ["aws:userid", "userid"],
+  ["aws:sourcevpc", "id"],
+  ["aws:sourcevpce", "id"],
+  ["aws:sourceip", "ip"],
+  ["aws:vpcsourceip", "ip"],
+]);
 
 const principalTypes = ["AWS", "Service", "Federated", "CanonicalUser"];
 const statementKeys = new Set([
@@ -121,7 +125,21 @@ const statementKeys = new Set([
   "Condition",
 ]);
 const documentKeys = new Set(["Version", "Id", "Statement"]);
-const accountRootArn = /^arn:aws(?:-[a-z]+)*:iam::(\d{12}):root$/;
+const accountId = /^\d{12}$/;
+const partitionName = /^aws(?:-[a-z]+)*$/;
+
+/** The partition of most workspaces, assumed when the workspace's own is not given. */
+export const DEFAULT_PARTITION = "aws";
+
+/** How to compare policies: what is known of the workspace they are for. */
+export interface PolicyComparisonOptions {
+  /**
+   * The partition of the workspace (`aws`, `aws-cn`, `aws-us-gov`, ...): a bare account id in a principal
+   * means that account's root in this partition. Default `aws`. The root of an account in another partition
+   * is another principal, whatever this option says.
+   */
+  partition?: string;
+}
 
 /** The document could not be read as a JSON object. */
 export class PolicyParseError extends Error {
@@ -149,37 +167,65 @@ export function containsUnknown(value: unknown): boolean {
 }
 
 /**
+ * A JSON number as written. Its text is kept, so that no digit, trailing zero or exponent is lost between
+ * the user's document, the canonical form and what is sent.
+ */
+class JsonNumber {
+  constructor(readonly text: string) {}
+
+  /** As a JavaScript number (in messages only: beyond 2^53 digits are lost). */
+  toJSON(): number {
+    return Number(this.text);
+  }
+}
+
+/** A document as read: the value (numbers as `JsonNumber`) and the size of the text sent to AWS. */
+interface ReadPolicy {
+  doc: Record<string, unknown>;
+  /** UTF-8 bytes of the minified text, the text sent. */
+  bytes: number;
+  /** The minified text, when asked for. */
+  text?: string;
+}
+
+/**
  * Reads a policy given as a JSON string or an object into a plain JSON object. An object is read as JSON
  * sees it, i.e. as it is sent to AWS: `undefined` members dropped, `NaN` as `null`, `toJSON` applied.
+ * Numbers are JavaScript numbers here (digits beyond 2^53 are lost); the canonical form and the text sent
+ * keep them as written.
  *
- * @throws PolicyParseError when the string is not JSON, the value is not a JSON object (or cannot be
- * serialized as one), or it nests arrays and objects more than 64 levels deep (or in a cycle).
+ * @throws PolicyParseError when the string is not JSON or has a key twice in one object, the value is not
+ * a JSON object (or cannot be serialized as one), or it nests arrays and objects more than 64 levels deep
+ * (or in a cycle).
  */
 export function parsePolicy(input: unknown): Record<string, unknown> {
-  let value: unknown = input;
+  return toPlain(readPolicy(input).doc) as Record<string, unknown>;
+}
+
+/** Reads a policy (see parsePolicy), keeping each number's text; with `minify`, also the text to send. */
+function readPolicy(input: unknown, minify = false): ReadPolicy {
+  let text: string | undefined;
   if (typeof input === "string") {
-    try {
-      value = JSON.parse(input);
-    } catch (err) {
-      throw new PolicyParseError(`is not valid JSON (${(err as Error).message})`);
+    text = input;
+  } else if (typeof input === "object" && input !== null) {
+    if (nestsTooDeep(input)) {
+      throw new PolicyParseError(`nests arrays and objects more than ${MAX_POLICY_DEPTH} levels deep`);
     }
-  } else if (typeof input === "object" && input !== null && !nestsTooDeep(input)) {
-    let text: string | undefined;
     try {
       text = JSON.stringify(input);
     } catch (err) {
       throw new PolicyParseError(`cannot be serialized as JSON (${(err as Error).message})`);
     }
-    value = text === undefined ? undefined : JSON.parse(text);
   }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    const kind = value === null ? "null" : Array.isArray(value) ? "an array" : `a ${typeof value}`;
-    throw new PolicyParseError(`must be a JSON object with a Statement, not ${kind}`);
+  if (text === undefined) {
+    throw new PolicyParseError(`must be a JSON object with a Statement, not ${kindOf(input)}`);
   }
-  if (nestsTooDeep(value)) {
-    throw new PolicyParseError(`nests arrays and objects more than ${MAX_POLICY_DEPTH} levels deep`);
+  const { value, minified, spaces } = scanJson(text, minify && typeof input === "string");
+  if (!isObject(value)) {
+    throw new PolicyParseError(`must be a JSON object with a Statement, not ${kindOf(value)}`);
   }
-  return value as Record<string, unknown>;
+  // Whitespace between tokens is ASCII, one byte each.
+  return { doc: value, bytes: Buffer.byteLength(text, "utf8") - spaces, text: minified ?? text };
 }
 
 /** Whether a value nests deeper than MAX_POLICY_DEPTH; iterative, so that it cannot overflow the stack itself. */
@@ -199,9 +245,262 @@ function nestsTooDeep(root: object): boolean {
   return false;
 }
 
-/** The document as it is sent to AWS: the user's own document, minified. */
+/**
+ * The document as it is sent to AWS: a string as the user wrote it, minified (whitespace between tokens
+ * dropped; every string, escape and number kept as written); an object as `JSON.stringify` writes it.
+ *
+ * @throws PolicyParseError when the document cannot be read (see parsePolicy), a duplicated key included.
+ */
 export function serializePolicy(input: unknown): string {
-  return JSON.stringify(parsePolicy(input));
+  return readPolicy(input, true).text!;
+}
+
+/** A container being read by scanJson: the key of the member being read (objects), for placing and paths. */
+interface Frame {
+  container: unknown[] | Record<string, unknown>;
+  key?: string;
+}
+
+const numberToken = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+// eslint-disable-next-line no-control-regex
+const plainRun = /[^"\\\u0000-\u001f]*/y;
+const escapes: Record<string, string> = { '"': '"', "\\": "\\", "/": "/", b: "\b", f: "\f", n: "\n", r: "\r", t: "\t" };
+
+/**
+ * A JSON reader (RFC 8259, as strict as `JSON.parse`) that keeps each number's text, refuses a key given twice
+ * in one object (naming where), stops at MAX_POLICY_DEPTH, and never recurses, so no input can overflow the
+ * stack. It counts the whitespace between tokens; with `minify`, it also returns the text without it.
+ */
+function scanJson(text: string, minify: boolean): { value: unknown; minified?: string; spaces: number } {
+  const parts: string[] = [];
+  const stack: Frame[] = [];
+  let i = 0;
+  let copied = 0;
+  let spaces = 0;
+  const fail = (what: string): never => {
+    throw new PolicyParseError(`is not valid JSON (${what})`);
+  };
+  const unexpected = (): never =>
+    fail(i >= text.length ? "unexpected end of text" : `unexpected ${JSON.stringify(text[i])} at position ${i}`);
+  // Minifying copies the text between runs of whitespace, which are all between tokens.
+  const skipSpace = (): void => {
+    const start = i;
+    for (let c = text.charCodeAt(i); c === 32 || c === 9 || c === 10 || c === 13; c = text.charCodeAt(++i)) {
+      // whitespace between tokens
+    }
+    spaces += i - start;
+    if (minify && i > start) {
+      parts.push(text.slice(copied, start));
+      copied = i;
+    }
+  };
+  const readString = (): string => {
+    let value = "";
+    i++;
+    for (;;) {
+      // The run up to the next quote, backslash or control character, found by the regex engine.
+      plainRun.lastIndex = i;
+      plainRun.test(text);
+      value += text.slice(i, plainRun.lastIndex);
+      i = plainRun.lastIndex;
+      const c = text.charCodeAt(i);
+      if (Number.isNaN(c)) {
+        fail("unterminated string");
+      } else if (c === 34) {
+        i++;
+        break;
+      } else if (c === 92) {
+        const kind = text[i + 1];
+        if (kind === "u") {
+          const hex = text.slice(i + 2, i + 6);
+          if (!/^[0-9a-fA-F]{4}$/.test(hex)) {
+            fail(`bad \\u escape at position ${i}`);
+          }
+          value += String.fromCharCode(parseInt(hex, 16));
+          i += 6;
+        } else if (kind !== undefined && kind in escapes) {
+          value += escapes[kind];
+          i += 2;
+        } else {
+          fail(`bad escape at position ${i}`);
+        }
+      } else {
+        fail(`unescaped control character in a string at position ${i}`);
+      }
+    }
+    return value;
+  };
+  // The path of the innermost container, e.g. `Statement[0].Condition`: each parent's member being read.
+  const pathOf = (): string =>
+    stack
+      .slice(0, -1)
+      .map((frame, depth) =>
+        Array.isArray(frame.container) ? `[${frame.container.length}]` : pathStep(frame.key!, depth === 0),
+      )
+      .join("");
+  const open = (container: unknown[] | Record<string, unknown>): void => {
+    if (stack.length >= MAX_POLICY_DEPTH) {
+      throw new PolicyParseError(`nests arrays and objects more than ${MAX_POLICY_DEPTH} levels deep`);
+    }
+    stack.push({ container });
+    i++;
+  };
+  const readKey = (frame: Frame): void => {
+    if (text[i] !== '"') {
+      unexpected();
+    }
+    const key = readString();
+    // A member is placed once its value is read, so a key seen before is already an own member.
+    if (Object.prototype.hasOwnProperty.call(frame.container, key)) {
+      const at = pathOf();
+      throw new PolicyParseError(`${at ? `${at} ` : ""}has the key ${quote(key)} twice`);
+    }
+    frame.key = key;
+    skipSpace();
+    if (text[i] !== ":") {
+      unexpected();
+    }
+    i++;
+  };
+
+  let value: unknown;
+  skipSpace();
+  for (;;) {
+    // Read one value; a container opened here is completed by the loop below.
+    let complete = true;
+    const c = text[i];
+    if (c === "{" || c === "[") {
+      const isArray = c === "[";
+      open(isArray ? [] : {});
+      skipSpace();
+      if (text[i] === (isArray ? "]" : "}")) {
+        i++;
+        value = stack.pop()!.container;
+      } else {
+        complete = false;
+        if (!isArray) {
+          readKey(stack[stack.length - 1]);
+          skipSpace();
+        }
+      }
+    } else if (c === '"') {
+      value = readString();
+    } else if (c === "t" && text.startsWith("true", i)) {
+      value = true;
+      i += 4;
+    } else if (c === "f" && text.startsWith("false", i)) {
+      value = false;
+      i += 5;
+    } else if (c === "n" && text.startsWith("null", i)) {
+      value = null;
+      i += 4;
+    } else {
+      numberToken.lastIndex = i;
+      const match = numberToken.exec(text);
+      if (match === null) {
+        unexpected();
+      }
+      value = new JsonNumber(match![0]);
+      i = numberToken.lastIndex;
+    }
+    if (!complete) {
+      continue;
+    }
+    // Place the value in its container, then close every container it completes.
+    for (;;) {
+      const frame = stack[stack.length - 1];
+      if (frame === undefined) {
+        skipSpace();
+        if (i < text.length) {
+          unexpected();
+        }
+        if (!minify) {
+          return { value, spaces };
+        }
+        parts.push(text.slice(copied, i));
+        return { value, minified: parts.join(""), spaces };
+      }
+      if (Array.isArray(frame.container)) {
+        frame.container.push(value);
+      } else if (frame.key === "__proto__") {
+        // An own member, as JSON.parse makes it, not the prototype.
+        Object.defineProperty(frame.container, frame.key, {
+          value,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      } else {
+        frame.container[frame.key!] = value;
+      }
+      skipSpace();
+      const close = Array.isArray(frame.container) ? "]" : "}";
+      if (text[i] === ",") {
+        i++;
+        skipSpace();
+        if (!Array.isArray(frame.container)) {
+          readKey(frame);
+          skipSpace();
+        }
+        break;
+      }
+      if (text[i] !== close) {
+        unexpected();
+      }
+      i++;
+      value = stack.pop()!.container;
+    }
+  }
+}
+
+/** How a path names a member: `.Condition`, `["aws:SourceAccount"]`; at the top, `Statement`. */
+function pathStep(key: string, top: boolean): string {
+  if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
+    return top ? key : `.${key}`;
+  }
+  return `[${quote(key)}]`;
+}
+
+/** A key or value quoted for a message, cut to a readable length. */
+function quote(text: string): string {
+  return JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}...` : text);
+}
+
+/** A read value with its numbers as JavaScript numbers. Recursive: read values are at most 64 levels deep. */
+function toPlain(value: unknown): unknown {
+  if (value instanceof JsonNumber) {
+    return Number(value.text);
+  }
+  if (Array.isArray(value)) {
+    return value.map(toPlain);
+  }
+  if (isObject(value)) {
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) {
+      Object.defineProperty(out, key, { value: toPlain(item), enumerable: true, writable: true, configurable: true });
+    }
+    return out;
+  }
+  return value;
+}
+
+/** Whether a read value is a JSON object (not an array, a number or null). */
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof JsonNumber);
+}
+
+/** A read value's JSON type, for messages: "null", "an array", "a number", "a string", ... */
+function kindOf(value: unknown): string {
+  if (value === null) {
+    return "null";
+  }
+  if (Array.isArray(value)) {
+    return "an array";
+  }
+  if (value instanceof JsonNumber) {
+    return "a number";
+  }
+  return typeof value === "object" ? "an object" : `a ${typeof value}`;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -233,16 +532,18 @@ export function validatePolicy(input: unknown, workspaceId?: string): PolicyVali
     return result;
   }
   let doc: Record<string, unknown>;
+  let size: number;
   try {
-    doc = parsePolicy(input);
+    ({ doc, bytes: size } = readPolicy(input));
   } catch (err) {
     result.errors.push((err as Error).message);
     return result;
   }
-  const size = Buffer.byteLength(JSON.stringify(doc), "utf8");
-  if (size > MAX_POLICY_BYTES) {
-    result.errors.push(`is ${size} bytes when minified, more than the ${MAX_POLICY_BYTES} bytes allowed`);
-    return result;
+  if (size > POLICY_SIZE_WARNING_BYTES) {
+    result.warnings.push(
+      `is ${size} bytes when minified, more than the ${POLICY_SIZE_WARNING_BYTES} bytes IAM allows resource policies elsewhere; ` +
+        "AMP documents no limit, so it is sent as written, but the service may refuse it",
+    );
   }
   checkText(doc, "", result.errors);
 
@@ -283,7 +584,7 @@ export function validatePolicy(input: unknown, workspaceId?: string): PolicyVali
     const sid = (stmt as { Sid?: unknown } | null)?.Sid;
     if (typeof sid === "string" && sid !== "" && sid !== UNKNOWN) {
       if (sids.has(sid)) {
-        result.errors.push(`${at}.Sid "${sid}" is used by another statement; Sids must be unique`);
+        result.errors.push(`${at}.Sid ${quote(sid)} is used by another statement; Sids must be unique`);
       }
       sids.add(sid);
     }
@@ -296,11 +597,11 @@ function validateStatement(stmt: unknown, at: string, workspaceId: string | unde
   if (stmt === UNKNOWN) {
     return;
   }
-  if (typeof stmt !== "object" || stmt === null || Array.isArray(stmt)) {
+  if (!isObject(stmt)) {
     errors.push(`${at} must be an object`);
     return;
   }
-  const s = stmt as Record<string, unknown>;
+  const s = stmt;
   for (const key of Object.keys(s)) {
     if (!statementKeys.has(key)) {
       errors.push(`${at} has an unknown element "${key}"`);
@@ -308,8 +609,12 @@ function validateStatement(stmt: unknown, at: string, workspaceId: string | unde
   }
   if (s.Sid !== undefined && typeof s.Sid !== "string") {
     errors.push(`${at}.Sid must be a string`);
-  } else if (typeof s.Sid === "string" && s.Sid !== UNKNOWN && !/^[A-Za-z0-9]*$/.test(s.Sid)) {
-    errors.push(`${at}.Sid "${s.Sid}" may contain only letters and digits`);
+  } else if (typeof s.Sid === "string" && !s.Sid.includes(UNKNOWN) && !/^[A-Za-z0-9]*$/.test(s.Sid)) {
+    // IAM's rule for identity-policy Sids; nothing documents it for AMP resource policies.
+    warnings.push(
+      `${at}.Sid ${quote(s.Sid)} has characters other than letters and digits: IAM requires that of identity-policy Sids; ` +
+        "AMP documents no rule, but the service may refuse it",
+    );
   }
 
   if (s.Effect === undefined) {
@@ -386,7 +691,7 @@ function validateStatement(stmt: unknown, at: string, workspaceId: string | unde
     validateCondition(s.Condition, `${at}.Condition`, errors);
   }
 
-  if (s.Effect === "Allow" && isOpenToAnyone(s) && !hasRestrictingCondition(s.Condition)) {
+  if (s.Effect === "Allow" && isOpenToAnyone(s) && !restrictsCaller(s.Condition)) {
     warnings.push(
       `${at} allows Principal "*" with no condition restricting who (e.g. aws:PrincipalOrgID or aws:SourceAccount): the workspace is open to anyone`,
     );
@@ -401,11 +706,11 @@ function validatePrincipal(principal: unknown, at: string, errors: string[]): vo
     errors.push(`${at} must be "*" or an object such as {"AWS": "arn:aws:iam::123456789012:root"}, not a string`);
     return;
   }
-  if (typeof principal !== "object" || principal === null || Array.isArray(principal)) {
+  if (!isObject(principal)) {
     errors.push(`${at} must be "*" or an object of principal type to principals`);
     return;
   }
-  const entries = Object.entries(principal as Record<string, unknown>);
+  const entries = Object.entries(principal);
   if (entries.length === 0) {
     errors.push(`${at} must name at least one principal`);
   }
@@ -426,27 +731,27 @@ function validateCondition(condition: unknown, at: string, errors: string[]): vo
   if (condition === UNKNOWN) {
     return;
   }
-  if (typeof condition !== "object" || condition === null || Array.isArray(condition)) {
+  if (!isObject(condition)) {
     errors.push(`${at} must be an object of operator to {key: value}`);
     return;
   }
-  for (const [operator, block] of Object.entries(condition as Record<string, unknown>)) {
+  for (const [operator, block] of Object.entries(condition)) {
     if (!/^[A-Za-z:]+$/.test(operator)) {
       errors.push(`${at} has a malformed operator "${operator}"`);
     }
     if (block === UNKNOWN) {
       continue;
     }
-    if (typeof block !== "object" || block === null || Array.isArray(block)) {
+    if (!isObject(block)) {
       errors.push(`${at}.${operator} must be an object of condition key to value(s)`);
       continue;
     }
-    for (const [key, value] of Object.entries(block as Record<string, unknown>)) {
+    for (const [key, value] of Object.entries(block)) {
       const values = Array.isArray(value) ? value : [value];
       if (Array.isArray(value) && value.length === 0) {
         errors.push(`${at}.${operator}["${key}"] must have at least one value`);
       }
-      if (!values.every((v) => typeof v === "string" || typeof v === "number" || typeof v === "boolean")) {
+      if (!values.every((v) => typeof v === "string" || v instanceof JsonNumber || typeof v === "boolean")) {
         errors.push(`${at}.${operator}["${key}"] values must be strings, numbers or booleans`);
       }
     }
@@ -470,7 +775,7 @@ function stringList(value: unknown, at: string, errors: string[]): string[] {
     }
     return value.filter((v): v is string => typeof v === "string");
   }
-  errors.push(`${at} must be a string or a list of strings, not ${value === null ? "null" : typeof value}`);
+  errors.push(`${at} must be a string or a list of strings, not ${kindOf(value)}`);
   return [];
 }
 
@@ -497,7 +802,7 @@ function checkText(value: unknown, at: string, errors: string[]): void {
       }
     } else if (Array.isArray(v)) {
       v.forEach((item, i) => visit(item, `${path}[${i}]`));
-    } else if (typeof v === "object" && v !== null) {
+    } else if (isObject(v)) {
       for (const [key, item] of Object.entries(v)) {
         const problem = bad(key);
         if (problem) {
@@ -515,23 +820,80 @@ function isOpenToAnyone(s: Record<string, unknown>): boolean {
   if (principal === "*") {
     return true;
   }
-  if (typeof principal === "object" && principal !== null && !Array.isArray(principal)) {
-    const aws = (principal as Record<string, unknown>).AWS;
+  if (isObject(principal)) {
+    const aws = principal.AWS;
     return aws === "*" || (Array.isArray(aws) && aws.includes("*"));
   }
   return false;
 }
 
-function hasRestrictingCondition(condition: unknown): boolean {
-  if (typeof condition !== "object" || condition === null) {
+/**
+ * Whether a condition lets only some callers through. Its entries must all hold, so one entry that
+ * restricts is enough: a positive match (not negated, not `...IfExists`, not `ForAllValues:`, which holds
+ * when the key is absent) on a key that identifies the caller, every value of which pins something no
+ * stranger can have (see `pinsCaller`). Anything else (`Null`, negations, wildcard-only values) restricts
+ * nobody. At preview, a value not known yet in such a match counts as restricting (check runs again with it
+ * known); a whole condition or operator block not known yet does not.
+ */
+function restrictsCaller(condition: unknown): boolean {
+  if (!isObject(condition)) {
     return false;
   }
-  return Object.values(condition as Record<string, unknown>).some(
-    (block) =>
-      typeof block === "object" &&
-      block !== null &&
-      Object.keys(block).some((key) => restrictingConditionKeys.has(key.toLowerCase())),
-  );
+  return Object.entries(condition).some(([qualified, block]) => {
+    if (qualified.startsWith("ForAllValues:") || qualified.endsWith("IfExists")) {
+      return false;
+    }
+    const operator = qualified.startsWith("ForAnyValue:") ? qualified.slice("ForAnyValue:".length) : qualified;
+    return (
+      isObject(block) &&
+      Object.entries(block).some(([key, value]) => {
+        const kind = callerKeys.get(key.toLowerCase());
+        const values: unknown[] = Array.isArray(value) ? value : [value];
+        return (
+          kind !== undefined &&
+          values.length > 0 &&
+          values.every((v) => {
+            const text = typeof v === "string" ? v : v instanceof JsonNumber ? v.text : undefined;
+            return text !== undefined && (text.includes(UNKNOWN) || pinsCaller(kind, operator, text));
+          })
+        );
+      })
+    );
+  });
+}
+
+/** Whether `operator` with one `value` on a key of `kind` lets through only callers a stranger cannot be. */
+function pinsCaller(kind: string, operator: string, value: string): boolean {
+  if (kind === "ip") {
+    // A /0 block is every address.
+    return operator === "IpAddress" && !/\/0*$/.test(value);
+  }
+  if (operator === "StringEquals" || operator === "StringEqualsIgnoreCase") {
+    return true;
+  }
+  // ArnEquals honours wildcards as ArnLike does.
+  const isPattern =
+    operator === "StringLike" || (kind === "arn" && (operator === "ArnLike" || operator === "ArnEquals"));
+  if (!isPattern) {
+    return false;
+  }
+  const literal = (part: string | undefined): boolean => part !== undefined && part !== "" && !/[*?]/.test(part);
+  switch (kind) {
+    case "orgPath":
+      return literal(value.split("/")[0]);
+    case "userid":
+      return literal(value.split(":")[0]);
+    case "arn": {
+      const parts = value.split(":");
+      if (parts.length < 6 || parts[0] !== "arn") {
+        return false;
+      }
+      // An account pins the owner; without one (S3), only a whole literal resource name does.
+      return parts[4] === "" ? literal(parts.slice(5).join(":")) : literal(parts[4]);
+    }
+    default:
+      return literal(value);
+  }
 }
 
 /**
@@ -587,24 +949,32 @@ function globMatches(pattern: string, value: string): boolean {
 
 /**
  * The canonical form of a policy: a JSON string, equal for two documents exactly when IAM gives them the
- * same meaning (DESIGN.md 4). Accepts a JSON string or an object.
+ * same meaning (DESIGN.md 4) for a workspace in `options.partition` (default `aws`). Accepts a JSON string or
+ * an object. Account roots appear as `arn:<partition>:iam::<id>:root`, a bare account id as the root in the
+ * workspace's partition.
  *
  * @throws PolicyParseError when the input is not a JSON object.
+ * @throws RangeError when `options.partition` is not a partition name (a programming error).
  */
-export function normalizePolicy(input: unknown): string {
-  return stringify(canonicalizePolicy(parsePolicy(input)));
+export function normalizePolicy(input: unknown, options?: PolicyComparisonOptions): string {
+  const partition = partitionOf(options);
+  return canonicalJson(canonicalizePolicy(readPolicy(input).doc, partition));
 }
 
 /**
- * Whether two policies mean the same to IAM. Each may be a JSON string or an object. Documents that cannot
- * be read are equivalent only to an identical document.
+ * Whether two policies mean the same to IAM, for a workspace in `options.partition` (default `aws`). Each
+ * may be a JSON string or an object. Documents that cannot be read are equivalent only to an identical
+ * document.
+ *
+ * @throws RangeError when `options.partition` is not a partition name (a programming error).
  */
-export function policiesEquivalent(a: unknown, b: unknown): boolean {
+export function policiesEquivalent(a: unknown, b: unknown, options?: PolicyComparisonOptions): boolean {
+  const partition = { partition: partitionOf(options) };
   let left: string;
   let right: string;
   try {
-    left = normalizePolicy(a);
-    right = normalizePolicy(b);
+    left = normalizePolicy(a, partition);
+    right = normalizePolicy(b, partition);
   } catch {
     if (Object.is(a, b)) {
       return true;
@@ -631,13 +1001,12 @@ function rawText(value: unknown): string | undefined {
 }
 
 /** Builds the canonical object of a parsed document. Never throws on odd shapes: unknown parts are kept. */
-function canonicalizePolicy(doc: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+function canonicalizePolicy(doc: Record<string, unknown>, partition: string): Record<string, unknown> {
+  const out: Record<string, unknown> = canonicalObject();
   for (const [key, value] of Object.entries(doc)) {
     if (key === "Statement") {
       const statements = Array.isArray(value) ? value : [value];
-      const canonical = statements.map(canonicalizeStatement).map((stmt) => stringify(stmt));
-      out.Statement = [...new Set(canonical)].sort().map((text) => JSON.parse(text) as unknown);
+      out.Statement = canonicalSet(statements.map((stmt) => canonicalizeStatement(stmt, partition)));
     } else {
       out[key] = value;
     }
@@ -649,12 +1018,12 @@ function canonicalizePolicy(doc: Record<string, unknown>): Record<string, unknow
   return out;
 }
 
-function canonicalizeStatement(stmt: unknown): unknown {
-  if (typeof stmt !== "object" || stmt === null || Array.isArray(stmt)) {
+function canonicalizeStatement(stmt: unknown, partition: string): unknown {
+  if (!isObject(stmt)) {
     return stmt;
   }
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(stmt as Record<string, unknown>)) {
+  const out: Record<string, unknown> = canonicalObject();
+  for (const [key, value] of Object.entries(stmt)) {
     switch (key) {
       case "Action":
       case "NotAction":
@@ -666,7 +1035,7 @@ function canonicalizeStatement(stmt: unknown): unknown {
         break;
       case "Principal":
       case "NotPrincipal":
-        out[key] = canonicalizePrincipal(value);
+        out[key] = canonicalizePrincipal(value, partition);
         break;
       case "Condition": {
         const condition = canonicalizeCondition(value);
@@ -682,33 +1051,59 @@ function canonicalizeStatement(stmt: unknown): unknown {
   return out;
 }
 
-/** A string or list of strings as a sorted, de-duplicated list; other shapes are kept as they are. */
-function canonicalList(value: unknown, mapItem: (item: string) => string): unknown {
-  const items = Array.isArray(value) ? value : [value];
-  if (!items.every((item) => typeof item === "string")) {
-    return value;
-  }
-  return [...new Set(items.map(mapItem))].sort();
+/**
+ * A value or list whose order IAM ignores as a sorted, de-duplicated list, whatever its element types:
+ * strings pass through `mapItem`, other elements are kept and ordered by their JSON text.
+ */
+function canonicalList(value: unknown, mapItem: (item: string) => string): unknown[] {
+  const items: unknown[] = Array.isArray(value) ? value : [value];
+  return canonicalSet(items.map((item) => (typeof item === "string" ? mapItem(item) : item)));
 }
 
-function canonicalizePrincipal(principal: unknown): unknown {
+/** Values as a set: de-duplicated and sorted by their canonical JSON text. */
+function canonicalSet(items: unknown[]): unknown[] {
+  const byText = new Map<string, unknown>();
+  for (const item of items) {
+    byText.set(canonicalJson(item), item);
+  }
+  return [...byText.keys()].sort().map((text) => byText.get(text));
+}
+
+function canonicalizePrincipal(principal: unknown, partition: string): unknown {
   if (principal === "*") {
     return { AWS: ["*"] };
   }
-  if (typeof principal !== "object" || principal === null || Array.isArray(principal)) {
+  if (!isObject(principal)) {
     return principal;
   }
-  const out: Record<string, unknown> = {};
-  for (const [type, value] of Object.entries(principal as Record<string, unknown>)) {
-    out[type] = canonicalList(value, (name) => (type === "AWS" ? canonicalAwsPrincipal(name) : name));
+  const out: Record<string, unknown> = canonicalObject();
+  for (const [type, value] of Object.entries(principal)) {
+    out[type] = canonicalList(value, (name) => (type === "AWS" ? canonicalPrincipal(name, partition) : name));
   }
   return out;
 }
 
-/** An account id and its root ARN name the same principal. */
-function canonicalAwsPrincipal(name: string): string {
-  const match = accountRootArn.exec(name);
-  return match ? match[1] : name;
+/**
+ * The canonical name of an `AWS` principal for a workspace in `partition` (default `aws`): a bare account id
+ * is that account's root in the workspace's partition, `arn:<partition>:iam::<id>:root`; any other name
+ * (roots of other partitions included) is itself.
+ *
+ * @throws RangeError when `partition` is not a partition name.
+ */
+export function canonicalPrincipal(name: string, partition: string = DEFAULT_PARTITION): string {
+  const checked = partitionOf({ partition });
+  return accountId.test(name) ? `arn:${checked}:iam::${name}:root` : name;
+}
+
+/** The partition the options name, checked; the default when they name none. */
+function partitionOf(options: PolicyComparisonOptions | undefined): string {
+  const partition = options?.partition ?? DEFAULT_PARTITION;
+  if (typeof partition !== "string" || !partitionName.test(partition)) {
+    throw new RangeError(
+      `not an AWS partition name: ${JSON.stringify(partition)} (e.g. "aws", "aws-cn", "aws-us-gov")`,
+    );
+  }
+  return partition;
 }
 
 /**
@@ -716,24 +1111,46 @@ function canonicalAwsPrincipal(name: string): string {
  * strings (`true` ≡ `"true"`, `10` ≡ `"10"`); key names are case-insensitive; empty blocks mean nothing.
  */
 function canonicalizeCondition(condition: unknown): unknown {
-  if (typeof condition !== "object" || condition === null || Array.isArray(condition)) {
+  if (!isObject(condition)) {
     return condition;
   }
-  const entries: string[] = [];
-  for (const [operator, block] of Object.entries(condition as Record<string, unknown>)) {
-    if (typeof block !== "object" || block === null || Array.isArray(block)) {
-      entries.push(stringify([operator, block]));
+  const entries: unknown[] = [];
+  for (const [operator, block] of Object.entries(condition)) {
+    if (!isObject(block)) {
+      entries.push([operator, block]);
       continue;
     }
-    for (const [key, value] of Object.entries(block as Record<string, unknown>)) {
-      const values = (Array.isArray(value) ? value : [value]).map((v) =>
-        typeof v === "string" || typeof v === "number" || typeof v === "boolean" ? String(v) : stringify(v),
+    for (const [key, value] of Object.entries(block)) {
+      // IAM compares scalars as strings (a number as written); anything else (invalid, but compared soundly)
+      // stays a JSON value.
+      const values = (Array.isArray(value) ? (value as unknown[]) : [value]).map((v) =>
+        typeof v === "string" || typeof v === "boolean" ? String(v) : v instanceof JsonNumber ? v.text : { json: v },
       );
-      entries.push(stringify([operator, key.toLowerCase(), [...new Set(values)].sort()]));
+      entries.push([operator, key.toLowerCase(), canonicalSet(values)]);
     }
   }
-  if (entries.length === 0) {
-    return undefined;
+  return entries.length === 0 ? undefined : canonicalSet(entries);
+}
+
+/** An object for the canonical form: with no prototype, a member named `__proto__` is a member like any other. */
+function canonicalObject(): Record<string, unknown> {
+  return Object.create(null) as Record<string, unknown>;
+}
+
+/**
+ * JSON text with object keys sorted and each number as written. Recursive: canonical values nest at most a
+ * few levels deeper than a read document (64).
+ */
+function canonicalJson(value: unknown): string {
+  if (value instanceof JsonNumber) {
+    return value.text;
   }
-  return [...new Set(entries)].sort().map((text) => JSON.parse(text) as unknown);
+  if (Array.isArray(value)) {
+    return `[${value.map(canonicalJson).join(",")}]`;
+  }
+  if (typeof value === "object" && value !== null) {
+    const members = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${members.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
 }

@@ -1,11 +1,9 @@
 import assert from "node:assert/strict";
 
-import { AmpClient, PutResourcePolicyCommand } from "@aws-sdk/client-amp";
-
 import { AmpEmulator, DEFAULT_MAX_POLICY_BYTES } from "../../emulator";
 import { ampApi } from "../../provider/amp";
 import * as lifecycle from "../../provider/lifecycle";
-import { MAX_POLICY_BYTES, UNKNOWN } from "../../provider/policy";
+import { POLICY_SIZE_WARNING_BYTES, UNKNOWN } from "../../provider/policy";
 import { resourcePolicyProvider } from "../../sdk/nodejs/provider";
 import { useEmulatorEnv } from "../support/env";
 import { Tally, account, credentials, remoteWrite } from "./support";
@@ -262,10 +260,17 @@ describe("hostile and malformed input", function () {
     });
   });
 
-  describe(`the size limit (MAX_POLICY_BYTES = ${MAX_POLICY_BYTES} bytes of minified UTF-8) agrees with the service`, () => {
-    it("accepts up to the limit and fails beyond it, counting UTF-8 bytes of the minified document in every form", () => {
+  describe("size: AMP documents no limit, so check warns and the service decides", () => {
+    const sizeWarning = (bytes: number): RegExp => new RegExp(`^policyDocument is ${bytes} bytes when minified`);
+
+    it("never fails a document for its size; warns past POLICY_SIZE_WARNING_BYTES, counting UTF-8 bytes of the minified document in every form", () => {
       for (const pad of ["a", "é", "😀"]) {
-        for (const bytes of [MAX_POLICY_BYTES - 2, MAX_POLICY_BYTES - 1, MAX_POLICY_BYTES, MAX_POLICY_BYTES + 1]) {
+        for (const bytes of [
+          POLICY_SIZE_WARNING_BYTES - 1,
+          POLICY_SIZE_WARNING_BYTES,
+          POLICY_SIZE_WARNING_BYTES + 1,
+          POLICY_SIZE_WARNING_BYTES + 2,
+        ]) {
           const doc = policyOfSize(bytes, pad);
           for (const [form, policyDocument] of [
             ["object", doc],
@@ -273,13 +278,15 @@ describe("hostile and malformed input", function () {
             ["indented text", JSON.stringify(doc, null, 4)],
           ] as const) {
             const what = `${bytes} bytes padded with ${pad} (${form})`;
-            if (bytes <= MAX_POLICY_BYTES) {
-              assert.deepEqual(lifecycle.check({ ...validInputs(), policyDocument }).failures, [], what);
-            } else {
-              assertRejected({ ...validInputs(), policyDocument }, "policyDocument", what);
-              assert.match(lifecycle.check({ ...validInputs(), policyDocument }).failures[0].reason, /bytes/);
-            }
-            tally.add("documents near the size limit");
+            const result = lifecycle.check({ ...validInputs(), policyDocument });
+            assert.deepEqual(result.failures, [], what);
+            const warned = result.warnings.filter((warning) => sizeWarning(bytes).test(warning));
+            assert.equal(
+              warned.length,
+              bytes > POLICY_SIZE_WARNING_BYTES ? 1 : 0,
+              `${what}: ${result.warnings.join("; ")}`,
+            );
+            tally.add("documents near the size warning");
           }
         }
       }
@@ -289,37 +296,59 @@ describe("hostile and malformed input", function () {
         Principal: { AWS: "111122223333" },
         Action: "aps:RemoteWrite",
       }));
-      for (const policyDocument of [
-        { Version: "2012-10-17", Statement: statements },
-        JSON.stringify({ Version: "2012-10-17", Statement: statements }),
-        "x".repeat(4 << 20),
-      ]) {
+      const huge = { Version: "2012-10-17", Statement: statements };
+      const bytes = Buffer.byteLength(JSON.stringify(huge));
+      for (const policyDocument of [huge, JSON.stringify(huge), JSON.stringify(huge, null, 2)]) {
         const started = Date.now();
-        assertRejected({ ...validInputs(), policyDocument }, "policyDocument", "a document of megabytes");
+        const result = lifecycle.check({ ...validInputs(), policyDocument });
         assert.ok(Date.now() - started < 2000, `check took ${Date.now() - started} ms`);
+        assert.deepEqual(result.failures, []);
+        assert.deepEqual(
+          result.warnings.map((warning) => sizeWarning(bytes).test(warning)),
+          [true],
+          result.warnings.join("; "),
+        );
         tally.add("documents of megabytes");
       }
+      const started = Date.now();
+      assertRejected({ ...validInputs(), policyDocument: "x".repeat(4 << 20) }, "policyDocument", "4 MB of not JSON");
+      assert.ok(Date.now() - started < 2000, `check took ${Date.now() - started} ms`);
+      tally.add("documents of megabytes");
     });
 
-    it("creates a document of exactly the limit (sent minified), and the service refuses one byte more", async () => {
-      assert.equal(MAX_POLICY_BYTES, DEFAULT_MAX_POLICY_BYTES, "the emulator models the same limit");
-      for (const pad of ["a", "é", "😀"]) {
-        const ws = emulator.createWorkspace();
-        // Indented, the text is far over the limit; what is sent and counted is the minified document.
-        const policyDocument = JSON.stringify(policyOfSize(MAX_POLICY_BYTES, pad), null, 4);
-        assert.ok(Buffer.byteLength(policyDocument) > MAX_POLICY_BYTES);
-        const { outs } = await lifecycle.create({ workspaceId: ws, policyDocument });
-        assert.equal(emulator.getPolicy(ws)!.revisionId, outs.revisionId);
-        assert.equal(Buffer.byteLength(emulator.getPolicy(ws)!.policyDocument), MAX_POLICY_BYTES);
+    it("creates a document larger than the warning size when the service takes it, and reports the service's refusal when it does not", async () => {
+      const limit = emulator.settings().maxPolicyBytes;
+      assert.equal(limit, DEFAULT_MAX_POLICY_BYTES, "the emulator starts at its default limit");
+      try {
+        for (const pad of ["a", "é", "😀"]) {
+          const size = 3 * POLICY_SIZE_WARNING_BYTES;
+          // Indented, the text is larger still; what is sent is the user's text minified.
+          const policyDocument = JSON.stringify(policyOfSize(size, pad), null, 4);
+          const news = { workspaceId: emulator.createWorkspace(), policyDocument };
+          assert.deepEqual(lifecycle.check(news).failures, []);
 
-        const over = JSON.stringify(policyOfSize(MAX_POLICY_BYTES + 1, pad));
-        await assert.rejects(
-          new AmpClient({}).send(
-            new PutResourcePolicyCommand({ workspaceId: emulator.createWorkspace(), policyDocument: over }),
-          ),
-          (err: Error) => err.name === "ValidationException" && /exceeds the maximum size/.test(err.message),
-        );
-        tally.add("documents at the limit sent to the service", 2);
+          // A service that takes large documents gets it, as written and minified.
+          emulator.updateSettings({ maxPolicyBytes: 4 * POLICY_SIZE_WARNING_BYTES });
+          const { outs } = await lifecycle.create(news);
+          const live = emulator.getPolicy(news.workspaceId)!;
+          assert.equal(live.revisionId, outs.revisionId);
+          assert.equal(Buffer.byteLength(live.policyDocument), size);
+
+          // A service that refuses it: the refusal reaches the user, naming the operation and the service's reason.
+          emulator.updateSettings({ maxPolicyBytes: 2 * POLICY_SIZE_WARNING_BYTES });
+          const other = emulator.createWorkspace();
+          await assert.rejects(
+            lifecycle.create({ workspaceId: other, policyDocument }),
+            (err: Error) =>
+              err.message.startsWith(`creating resource policy for AMP workspace ${other}: `) &&
+              /exceeds the maximum size of 40960 bytes/.test(err.message),
+          );
+          assert.equal(emulator.getPolicy(other), undefined, "nothing was written");
+          emulator.updateSettings({ maxPolicyBytes: limit });
+          tally.add("documents over the warning size sent to the service", 2);
+        }
+      } finally {
+        emulator.updateSettings({ maxPolicyBytes: limit });
       }
     });
   });
@@ -457,9 +486,9 @@ describe("hostile and malformed input", function () {
         "hostile strings in other inputs",
         "hostile workspace ids (check)",
         "deeply nested documents",
-        "documents near the size limit",
+        "documents near the size warning",
         "documents of megabytes",
-        "documents at the limit sent to the service",
+        "documents over the warning size sent to the service",
         "hostile workspace ids (lifecycle operations, check bypassed)",
         "hostile workspace ids (AMP seam calls)",
       ].reduce((sum, key) => sum + tally.get(key), 0);

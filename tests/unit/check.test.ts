@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 
 import { type CheckResult, check } from "../../provider/lifecycle";
-import { MAX_POLICY_BYTES, UNKNOWN } from "../../provider/policy";
+import { POLICY_SIZE_WARNING_BYTES, UNKNOWN } from "../../provider/policy";
 
 type Json = null | boolean | number | string | Json[] | JsonObject;
 interface JsonObject {
@@ -270,24 +270,6 @@ const failures: FailureRow[] = [
     property: "policyDocument",
     reason: /surrogate/,
   },
-  {
-    name: `a document of MAX_POLICY_BYTES + 1 bytes`,
-    news: inputs({ policyDocument: policyOfSize(MAX_POLICY_BYTES + 1) }),
-    property: "policyDocument",
-    reason: new RegExp(`${MAX_POLICY_BYTES + 1} bytes`),
-  },
-  {
-    name: "a document of a megabyte",
-    news: inputs({ policyDocument: policyOfSize(1 << 20) }),
-    property: "policyDocument",
-    reason: /bytes/,
-  },
-  {
-    name: "a document counted in UTF-8 bytes, not characters",
-    news: inputs({ policyDocument: policyOfSize(MAX_POLICY_BYTES + 1, "é") }),
-    property: "policyDocument",
-    reason: /bytes/,
-  },
   // the other inputs
   { name: "a numeric clientToken", news: inputs({ clientToken: 42 }), property: "clientToken", reason: /string/ },
   { name: "an empty clientToken", news: inputs({ clientToken: "" }), property: "clientToken" },
@@ -410,6 +392,47 @@ const warned: WarningRow[] = [
     name: 'Principal "*" with a condition that does not restrict who',
     policyDocument: policy({ Principal: "*", Condition: { Bool: { "aws:SecureTransport": "true" } } }),
     warning: /open to anyone/,
+  },
+  {
+    name: "a document of POLICY_SIZE_WARNING_BYTES + 1 bytes (AMP documents no limit: a warning, not a failure)",
+    policyDocument: policyOfSize(POLICY_SIZE_WARNING_BYTES + 1),
+    warning: /^policyDocument is 20481 bytes when minified/,
+  },
+  {
+    name: "a document of a megabyte",
+    policyDocument: policyOfSize(1 << 20),
+    warning: /^policyDocument is 1048576 bytes when minified/,
+  },
+  {
+    name: "a document counted in UTF-8 bytes, not characters",
+    policyDocument: policyOfSize(POLICY_SIZE_WARNING_BYTES + 1, "é"),
+    warning: /^policyDocument is 20481 bytes when minified/,
+  },
+  {
+    name: "a document with a 16 MB string value",
+    policyDocument: JSON.stringify(policy({ Sid: "S".repeat(1 << 24) })),
+    warning: new RegExp(`^policyDocument is ${(1 << 24) + 246} bytes when minified`),
+  },
+  {
+    name: "a large document given as indented text, counted as sent (minified)",
+    policyDocument: JSON.stringify(policyOfSize(POLICY_SIZE_WARNING_BYTES + 1), null, 8),
+    warning: /^policyDocument is 20481 bytes when minified/,
+  },
+  {
+    name: 'a Sid with a hyphen ("Allow-Grafana": IAM\'s identity-policy rule, not documented for AMP)',
+    policyDocument: policy({ Sid: "Allow-Grafana" }),
+    warning:
+      /^policyDocument Statement\[0\]\.Sid "Allow-Grafana" has characters other than letters and digits: IAM requires that of identity-policy Sids; AMP documents no rule, but the service may refuse it$/,
+  },
+  {
+    name: "a Sid with spaces and punctuation",
+    policyDocument: policy({ Sid: "Grafana read only (prod)" }),
+    warning: /Statement\[0\]\.Sid "Grafana read only \(prod\)" has characters other than letters and digits/,
+  },
+  {
+    name: "a Sid of a megabyte, quoted short",
+    policyDocument: policy({ Sid: "-".repeat(1 << 20) }),
+    warning: /^policyDocument Statement\[0\]\.Sid "-{80}\.\.\." has characters other than letters and digits/,
   },
   {
     name: "no Version",
@@ -535,10 +558,11 @@ const hostile: Array<[string, () => Record<string, unknown>, string | undefined]
     "policyDocument",
   ],
   ["a 16 MB string as the document", () => inputs({ policyDocument: "x".repeat(1 << 24) }), "policyDocument"],
+  // Valid, only large: no failure (AMP documents no size limit); the warning is checked among the warnings.
   [
     "a 16 MB JSON string value",
     () => inputs({ policyDocument: JSON.stringify(policy({ Sid: "S".repeat(1 << 24) })) }),
-    "policyDocument",
+    undefined,
   ],
   ["a 16 MB workspaceId", () => inputs({ workspaceId: "w".repeat(1 << 24) }), "workspaceId"],
   ["a symbol as the document", () => inputs({ policyDocument: Symbol("policy") }), "policyDocument"],
@@ -564,6 +588,192 @@ const hostile: Array<[string, () => Record<string, unknown>, string | undefined]
   ["no inputs at all", () => ({}), undefined],
 ];
 
+/** A statement open to `principal`, with `condition`, as the only statement of a document. */
+function openTo(principal: unknown, condition?: unknown): Record<string, unknown> {
+  return policy(condition === undefined ? { Principal: principal } : { Principal: principal, Condition: condition });
+}
+
+const ORG_ID = "o-abc123def4";
+const ORG_PATH = `${ORG_ID}/r-ab12/ou-ab12-11111111/*`;
+
+/** Statements open to "*" whose condition does not restrict who: each must still warn. */
+const stillOpen: Array<[string, unknown, unknown]> = [
+  [
+    "StringNotEquals aws:PrincipalOrgID (everyone outside the org)",
+    "*",
+    { StringNotEquals: { "aws:PrincipalOrgID": ORG_ID } },
+  ],
+  [
+    "StringNotEqualsIgnoreCase aws:PrincipalOrgID",
+    "*",
+    { StringNotEqualsIgnoreCase: { "aws:PrincipalOrgID": ORG_ID } },
+  ],
+  ["StringNotLike aws:PrincipalArn", "*", { StringNotLike: { "aws:PrincipalArn": "arn:aws:iam::111122223333:*" } }],
+  ["ArnNotLike aws:PrincipalArn", "*", { ArnNotLike: { "aws:PrincipalArn": "arn:aws:iam::111122223333:*" } }],
+  ["ArnNotEquals aws:SourceArn", "*", { ArnNotEquals: { "aws:SourceArn": "arn:aws:s3:::bucket" } }],
+  ["NotIpAddress aws:SourceIp", "*", { NotIpAddress: { "aws:SourceIp": "203.0.113.0/24" } }],
+  ['Null {"aws:PrincipalOrgID": "false"} (anyone in any org)', "*", { Null: { "aws:PrincipalOrgID": "false" } }],
+  ['Null {"aws:PrincipalOrgID": false}', { AWS: "*" }, { Null: { "aws:PrincipalOrgID": false } }],
+  ['Null {"aws:SourceAccount": "true"}', "*", { Null: { "aws:SourceAccount": "true" } }],
+  ['StringLike aws:PrincipalArn "*"', "*", { StringLike: { "aws:PrincipalArn": "*" } }],
+  ['ArnLike aws:PrincipalArn "*"', "*", { ArnLike: { "aws:PrincipalArn": "*" } }],
+  ['StringLike aws:PrincipalOrgID "?*"', "*", { StringLike: { "aws:PrincipalOrgID": "?*" } }],
+  ['StringLike aws:PrincipalOrgID "o-*" (every org)', "*", { StringLike: { "aws:PrincipalOrgID": "o-*" } }],
+  [
+    'StringLike aws:PrincipalAccount "1111*" (strangers\' accounts too)',
+    "*",
+    { StringLike: { "aws:PrincipalAccount": "1111*" } },
+  ],
+  ["ArnLike aws:PrincipalArn with any account", "*", { ArnLike: { "aws:PrincipalArn": "arn:aws:iam::*:role/Writer" } }],
+  [
+    "ArnEquals aws:PrincipalArn with any account (ArnEquals honours wildcards)",
+    "*",
+    { ArnEquals: { "aws:PrincipalArn": "arn:aws:iam::*:root" } },
+  ],
+  ["ArnLike aws:SourceArn of a bucket name prefix", "*", { ArnLike: { "aws:SourceArn": "arn:aws:s3:::my-bucket*" } }],
+  [
+    "StringLike aws:PrincipalOrgPaths with a wildcard org",
+    "*",
+    { StringLike: { "aws:PrincipalOrgPaths": "*/r-ab12/*" } },
+  ],
+  [
+    "StringLike aws:PrincipalOrgID with one restricting and one wildcard value",
+    "*",
+    { StringLike: { "aws:PrincipalOrgID": [ORG_ID, "*"] } },
+  ],
+  ["StringEqualsIfExists aws:PrincipalOrgID", "*", { StringEqualsIfExists: { "aws:PrincipalOrgID": ORG_ID } }],
+  ["ArnLikeIfExists aws:PrincipalArn", "*", { ArnLikeIfExists: { "aws:PrincipalArn": "arn:aws:iam::111122223333:*" } }],
+  ["IpAddressIfExists aws:SourceIp", "*", { IpAddressIfExists: { "aws:SourceIp": "203.0.113.0/24" } }],
+  [
+    "ForAllValues:StringEquals aws:PrincipalOrgPaths (true when the key is absent)",
+    "*",
+    { "ForAllValues:StringEquals": { "aws:PrincipalOrgPaths": [ORG_PATH] } },
+  ],
+  [
+    "ForAnyValue:StringNotEquals aws:PrincipalOrgID",
+    "*",
+    { "ForAnyValue:StringNotEquals": { "aws:PrincipalOrgID": ORG_ID } },
+  ],
+  [
+    'ForAnyValue:StringLike aws:PrincipalOrgPaths "*"',
+    "*",
+    { "ForAnyValue:StringLike": { "aws:PrincipalOrgPaths": "*" } },
+  ],
+  ['IpAddress aws:SourceIp "0.0.0.0/0"', "*", { IpAddress: { "aws:SourceIp": "0.0.0.0/0" } }],
+  [
+    'IpAddress aws:SourceIp with "::/0" among others',
+    "*",
+    { IpAddress: { "aws:SourceIp": ["203.0.113.0/24", "::/0"] } },
+  ],
+  [
+    "StringEquals on a tag anyone can put on their own role",
+    "*",
+    { StringEquals: { "aws:PrincipalTag/Team": "metrics" } },
+  ],
+  [
+    "StringEquals aws:username (any account may have a user of that name)",
+    "*",
+    { StringEquals: { "aws:username": "alice" } },
+  ],
+  [
+    "StringEquals aws:PrincipalServiceName alone (the service acts for any customer)",
+    "*",
+    { StringEquals: { "aws:PrincipalServiceName": "grafana.amazonaws.com" } },
+  ],
+  ["Bool aws:SecureTransport", { AWS: ["*"] }, { Bool: { "aws:SecureTransport": "true" } }],
+  [
+    "a key that identifies the caller under an operator for another type",
+    "*",
+    { NumericEquals: { "aws:PrincipalAccount": 111122223333 } },
+  ],
+  [
+    "Bool aws:PrincipalIsAWSService (any service, acting for anyone)",
+    "*",
+    { Bool: { "aws:PrincipalIsAWSService": "true" } },
+  ],
+  ["ArnLike on a key that is not an ARN", "*", { ArnLike: { "aws:PrincipalOrgID": ORG_ID } }],
+  ["IpAddress on a key that is not an address", "*", { IpAddress: { "aws:PrincipalAccount": "111122223333" } }],
+  ["StringEquals on an address key", "*", { StringEquals: { "aws:SourceIp": "203.0.113.7" } }],
+  ["an empty Condition", { AWS: ["*"] }, {}],
+  ["a Condition not known yet (preview)", "*", UNKNOWN],
+  ["an operator block not known yet (preview)", "*", { StringEquals: UNKNOWN }],
+  ["a restricting operator in another case", "*", { stringequals: { "aws:PrincipalOrgID": ORG_ID } }],
+  ["no Condition", { AWS: ["*"] }, undefined],
+  [
+    'Principal {"AWS": ["*"]} with StringNotEquals',
+    { AWS: ["*"] },
+    { StringNotEquals: { "aws:PrincipalOrgID": ORG_ID } },
+  ],
+  [
+    'Principal {"AWS": "*", "Service": ...} with Null',
+    { AWS: "*", Service: "grafana.amazonaws.com" },
+    { Null: { "aws:PrincipalOrgID": "false" } },
+  ],
+];
+
+/** Statements open to "*" whose condition restricts who: none may warn. */
+const restricted: Array<[string, unknown, unknown]> = [
+  ["StringEquals aws:PrincipalOrgID", "*", { StringEquals: { "aws:PrincipalOrgID": ORG_ID } }],
+  ["StringEqualsIgnoreCase aws:PrincipalOrgID", "*", { StringEqualsIgnoreCase: { "aws:PrincipalOrgID": ORG_ID } }],
+  ["StringLike aws:PrincipalOrgID without a wildcard", "*", { StringLike: { "aws:PrincipalOrgID": ORG_ID } }],
+  [
+    "StringEquals aws:PrincipalAccount, two accounts",
+    { AWS: ["*"] },
+    { StringEquals: { "aws:PrincipalAccount": ["111122223333", "444455556666"] } },
+  ],
+  ["StringEquals aws:SourceAccount as a number", "*", { StringEquals: { "aws:SourceAccount": 111122223333 } }],
+  ["StringEquals aws:SourceOwner", "*", { StringEquals: { "aws:SourceOwner": "111122223333" } }],
+  ["StringEquals aws:SourceOrgID", "*", { StringEquals: { "aws:SourceOrgID": ORG_ID } }],
+  [
+    "ArnLike aws:PrincipalArn within one account",
+    "*",
+    { ArnLike: { "aws:PrincipalArn": "arn:aws:iam::111122223333:role/*" } },
+  ],
+  ["ArnEquals aws:PrincipalArn", "*", { ArnEquals: { "aws:PrincipalArn": "arn:aws:iam::111122223333:role/Writer" } }],
+  [
+    "StringEquals aws:PrincipalArn",
+    "*",
+    { StringEquals: { "aws:PrincipalArn": "arn:aws:iam::111122223333:role/Writer" } },
+  ],
+  [
+    "ArnLike aws:SourceArn of one account's Grafana workspaces",
+    "*",
+    { ArnLike: { "aws:SourceArn": "arn:aws:grafana:us-east-1:111122223333:/workspaces/*" } },
+  ],
+  ["ArnEquals aws:SourceArn of one bucket", "*", { ArnEquals: { "aws:SourceArn": "arn:aws:s3:::my-bucket" } }],
+  ["StringEquals aws:SourceVpce", "*", { StringEquals: { "aws:SourceVpce": "vpce-1a2b3c4d" } }],
+  ["StringEquals aws:SourceVpc", "*", { StringEquals: { "aws:SourceVpc": "vpc-1a2b3c4d" } }],
+  ["StringLike aws:userid of one role's sessions", "*", { StringLike: { "aws:userid": "AROAEXAMPLEID:*" } }],
+  ["IpAddress aws:SourceIp", "*", { IpAddress: { "aws:SourceIp": ["203.0.113.0/24", "2001:db8::/32"] } }],
+  ["IpAddress aws:VpcSourceIp", "*", { IpAddress: { "aws:VpcSourceIp": "10.0.0.0/16" } }],
+  [
+    "ForAnyValue:StringLike aws:PrincipalOrgPaths under one org",
+    "*",
+    { "ForAnyValue:StringLike": { "aws:PrincipalOrgPaths": [ORG_PATH] } },
+  ],
+  [
+    "ForAnyValue:StringEquals aws:PrincipalOrgID",
+    "*",
+    { "ForAnyValue:StringEquals": { "aws:PrincipalOrgID": ORG_ID } },
+  ],
+  ["a key in upper case", "*", { StringEquals: { "AWS:PRINCIPALORGID": ORG_ID } }],
+  [
+    "a restricting entry beside ones that are not (all must hold)",
+    "*",
+    {
+      StringNotEquals: { "aws:PrincipalOrgID": "o-other" },
+      Null: { "aws:PrincipalOrgID": "false" },
+      StringEquals: { "aws:PrincipalOrgID": ORG_ID },
+    },
+  ],
+  [
+    "StringEquals aws:PrincipalServiceName with aws:SourceAccount",
+    "*",
+    { StringEquals: { "aws:PrincipalServiceName": "grafana.amazonaws.com", "aws:SourceAccount": "111122223333" } },
+  ],
+  ["a value not known yet (preview; checked again at apply)", "*", { StringEquals: { "aws:PrincipalOrgID": UNKNOWN } }],
+];
+
 describe("check", () => {
   describe("failures", () => {
     for (const row of failures) {
@@ -579,8 +789,10 @@ describe("check", () => {
       );
     });
 
-    it("accepts a document of exactly MAX_POLICY_BYTES bytes", () => {
-      assert.deepEqual(check(inputs({ policyDocument: policyOfSize(MAX_POLICY_BYTES) })).failures, []);
+    it("neither fails nor warns on a document of exactly POLICY_SIZE_WARNING_BYTES bytes", () => {
+      const result = check(inputs({ policyDocument: policyOfSize(POLICY_SIZE_WARNING_BYTES) }));
+      assert.deepEqual(result.failures, []);
+      assert.deepEqual(result.warnings, []);
     });
 
     it("reports every bad input at once, each on its own property", () => {
@@ -648,6 +860,61 @@ describe("check", () => {
         failures: [],
         warnings: [],
       });
+    });
+  });
+
+  describe("the open-to-anyone warning", () => {
+    for (const [name, principal, condition] of stillOpen) {
+      it(`warns on Principal ${JSON.stringify(principal)} with ${name}`, () => {
+        const result = check(inputs({ policyDocument: openTo(principal, condition) }));
+        assert.deepEqual(result.failures, []);
+        assert.deepEqual(
+          result.warnings.filter((warning) => /open to anyone/.test(warning)),
+          [
+            'policyDocument Statement[0] allows Principal "*" with no condition restricting who (e.g. aws:PrincipalOrgID or aws:SourceAccount): the workspace is open to anyone',
+          ],
+        );
+      });
+    }
+
+    for (const [name, principal, condition] of restricted) {
+      it(`does not warn on Principal ${JSON.stringify(principal)} restricted by ${name}`, () => {
+        const result = check(inputs({ policyDocument: openTo(principal, condition) }));
+        assert.deepEqual(result.failures, []);
+        assert.deepEqual(result.warnings, []);
+      });
+    }
+
+    it("warns on the open statement even when another statement is restricted", () => {
+      const restrictedStatement = statement({
+        Sid: "Org",
+        Principal: "*",
+        Condition: { StringEquals: { "aws:PrincipalOrgID": ORG_ID } },
+      });
+      const result = check(
+        inputs({
+          policyDocument: {
+            Version: "2012-10-17",
+            Statement: [
+              restrictedStatement,
+              statement({ Principal: "*", Condition: { StringNotEquals: { "aws:PrincipalOrgID": ORG_ID } } }),
+            ],
+          },
+        }),
+      );
+      assert.deepEqual(
+        result.warnings.map((warning) => warning.replace(/ allows .*/, "")),
+        ["policyDocument Statement[1]"],
+      );
+    });
+
+    it("does not warn on a Deny to anyone, whatever its condition", () => {
+      for (const [, principal, condition] of stillOpen) {
+        const result = check(
+          inputs({ policyDocument: policy({ Effect: "Deny", Principal: principal, Condition: condition }) }),
+        );
+        assert.deepEqual(result.warnings, [], JSON.stringify(condition));
+      }
     });
   });
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 
-import { PolicyParseError, normalizePolicy, policiesEquivalent } from "../../provider/policy";
+import { PolicyParseError, canonicalPrincipal, normalizePolicy, policiesEquivalent } from "../../provider/policy";
 
 type Json = null | boolean | number | string | Json[] | JsonObject;
 interface JsonObject {
@@ -128,6 +128,41 @@ const equivalent: Row[] = [
     b: policy(statement({ NotResource: [OTHER_WORKSPACE_ARN, OTHER_WORKSPACE_ARN, WORKSPACE_ARN] }, ["Resource"])),
   },
   {
+    rule: "Resource: order of numbers (awspolicyequivalence's case)",
+    a: policy(statement({ Resource: [42, 86] })),
+    b: policy(statement({ Resource: [86, 42] })),
+  },
+  {
+    rule: "Resource: order and duplicates of mixed element types",
+    a: policy(statement({ Resource: [WORKSPACE_ARN, 42, true, null, { a: 1 }] })),
+    b: policy(statement({ Resource: [{ a: 1 }, null, true, 42, WORKSPACE_ARN, 42] })),
+  },
+  {
+    rule: "NotResource: order of numbers",
+    a: policy(statement({ NotResource: [1, 2, 3] }, ["Resource"])),
+    b: policy(statement({ NotResource: [3, 1, 2, 1] }, ["Resource"])),
+  },
+  {
+    rule: "Action: order of mixed element types (strings still case-insensitive)",
+    a: policy(statement({ Action: ["aps:RemoteWrite", 7, false] })),
+    b: policy(statement({ Action: [false, 7, "APS:remotewrite"] })),
+  },
+  {
+    rule: "NotAction: order of mixed element types",
+    a: policy(statement({ Effect: "Deny", NotAction: ["aps:QueryMetrics", 1] }, ["Action"])),
+    b: policy(statement({ Effect: "Deny", NotAction: [1, "aps:QueryMetrics"] }, ["Action"])),
+  },
+  {
+    rule: "principal list: order of mixed element types",
+    a: policy(statement({ Principal: { AWS: ["111122223333", 5, ["x"]] } })),
+    b: policy(statement({ Principal: { AWS: [["x"], 5, "arn:aws:iam::111122223333:root"] } })),
+  },
+  {
+    rule: "condition values: order of mixed element types",
+    a: policy(conditioned({ StringEquals: { "aws:SourceAccount": ["111122223333", { a: 1 }, [2]] } })),
+    b: policy(conditioned({ StringEquals: { "aws:SourceAccount": [[2], { a: 1 }, "111122223333"] } })),
+  },
+  {
     rule: "action names are case-insensitive (service prefix too)",
     a: policy(statement({ Action: ["aps:RemoteWrite", "aps:QueryMetrics"] })),
     b: policy(statement({ Action: ["APS:remotewrite", "Aps:QUERYMETRICS"] })),
@@ -141,11 +176,6 @@ const equivalent: Row[] = [
     rule: "a 12-digit account id vs arn:aws:iam::<id>:root",
     a: policy(statement({ Principal: { AWS: "111122223333" } })),
     b: policy(statement({ Principal: { AWS: "arn:aws:iam::111122223333:root" } })),
-  },
-  {
-    rule: "a 12-digit account id vs the root ARN in another partition (aws-us-gov)",
-    a: policy(statement({ Principal: { AWS: "111122223333" } })),
-    b: policy(statement({ Principal: { AWS: "arn:aws-us-gov:iam::111122223333:root" } })),
   },
   {
     rule: "a principal as a value vs a one-element array",
@@ -263,6 +293,26 @@ const notEquivalent: Row[] = [
     b: policy(statement({ Principal: { AWS: "111122223334" } })),
   },
   {
+    rule: "a bare account id (the root in the workspace's partition, aws by default) vs its root in aws-us-gov",
+    a: policy(statement({ Principal: { AWS: "111122223333" } })),
+    b: policy(statement({ Principal: { AWS: "arn:aws-us-gov:iam::111122223333:root" } })),
+  },
+  {
+    rule: "the roots of one account in two partitions (aws vs aws-cn)",
+    a: policy(statement({ Principal: { AWS: "arn:aws:iam::111122223333:root" } })),
+    b: policy(statement({ Principal: { AWS: "arn:aws-cn:iam::111122223333:root" } })),
+  },
+  {
+    rule: "the roots of one account in two partitions (aws-cn vs aws-iso-b)",
+    a: policy(statement({ Principal: { AWS: "arn:aws-cn:iam::111122223333:root" } })),
+    b: policy(statement({ Principal: { AWS: "arn:aws-iso-b:iam::111122223333:root" } })),
+  },
+  {
+    rule: "a root added in another partition",
+    a: policy(statement({ Principal: { AWS: "111122223333" } })),
+    b: policy(statement({ Principal: { AWS: ["111122223333", "arn:aws-cn:iam::111122223333:root"] } })),
+  },
+  {
     rule: "an account id vs a role in that account",
     a: policy(statement({ Principal: { AWS: "111122223333" } })),
     b: policy(statement({ Principal: { AWS: "arn:aws:iam::111122223333:role/Writer" } })),
@@ -361,6 +411,26 @@ const notEquivalent: Row[] = [
     b: policy(statement({ NotResource: WORKSPACE_ARN }, ["Resource"])),
   },
   {
+    rule: "a changed number in a Resource list",
+    a: policy(statement({ Resource: [42, 86] })),
+    b: policy(statement({ Resource: [42, 87] })),
+  },
+  {
+    rule: "a number vs its digits as a string, outside a condition",
+    a: policy(statement({ Resource: [42] })),
+    b: policy(statement({ Resource: ["42"] })),
+  },
+  {
+    rule: "a list element that is a list vs its elements",
+    a: policy(statement({ Resource: [[1, 2]] })),
+    b: policy(statement({ Resource: [1, 2] })),
+  },
+  {
+    rule: "null vs the string null in a condition",
+    a: policy(conditioned({ StringEquals: { "aws:SourceAccount": [null] } })),
+    b: policy(conditioned({ StringEquals: { "aws:SourceAccount": ["null"] } })),
+  },
+  {
     rule: "a resource removed",
     a: policy(statement({ Resource: [WORKSPACE_ARN, OTHER_WORKSPACE_ARN] })),
     b: policy(statement({ Resource: WORKSPACE_ARN })),
@@ -410,6 +480,62 @@ describe("policy equivalence (DESIGN.md 4)", () => {
   });
 });
 
+describe("account roots and the workspace's partition", () => {
+  const id = "111122223333";
+  const root = (partition: string): JsonObject =>
+    policy(statement({ Principal: { AWS: `arn:${partition}:iam::${id}:root` } }));
+  const bare = policy(statement({ Principal: { AWS: id } }));
+  // [partition option, a, b, equivalent]
+  const rows: Array<[string | undefined, string, JsonObject, JsonObject, boolean]> = [
+    [undefined, "a bare id vs its aws root (aws is the default)", bare, root("aws"), true],
+    [undefined, "a bare id vs its aws-cn root", bare, root("aws-cn"), false],
+    [undefined, "the aws root vs the aws-us-gov root", root("aws"), root("aws-us-gov"), false],
+    ["aws", "a bare id vs its aws root", bare, root("aws"), true],
+    ["aws", "a bare id vs its aws-cn root", bare, root("aws-cn"), false],
+    ["aws-cn", "a bare id vs its aws-cn root", bare, root("aws-cn"), true],
+    ["aws-cn", "a bare id vs its aws root", bare, root("aws"), false],
+    ["aws-cn", "the aws root vs the aws-cn root", root("aws"), root("aws-cn"), false],
+    ["aws-us-gov", "a bare id vs its aws-us-gov root", bare, root("aws-us-gov"), true],
+    ["aws-us-gov", "a bare id vs its aws root", bare, root("aws"), false],
+    ["aws-iso-b", "a bare id vs its aws-iso-b root", bare, root("aws-iso-b"), true],
+    ["aws-iso-b", "the aws-iso root vs the aws-iso-b root", root("aws-iso"), root("aws-iso-b"), false],
+  ];
+  for (const [partition, what, a, b, expected] of rows) {
+    it(`is ${expected} for ${what} (partition ${partition ?? "not given"})`, () => {
+      const options = partition === undefined ? undefined : { partition };
+      assert.equal(policiesEquivalent(a, b, options), expected);
+      assert.equal(policiesEquivalent(b, a, options), expected);
+      assert.equal(policiesEquivalent(asText(a), b, options), expected);
+      assert.equal(normalizePolicy(a, options) === normalizePolicy(b, options), expected);
+    });
+  }
+
+  const names: Array<[string, string | undefined, string]> = [
+    ["111122223333", undefined, "arn:aws:iam::111122223333:root"],
+    ["111122223333", "aws", "arn:aws:iam::111122223333:root"],
+    ["111122223333", "aws-cn", "arn:aws-cn:iam::111122223333:root"],
+    ["arn:aws:iam::111122223333:root", "aws-cn", "arn:aws:iam::111122223333:root"],
+    ["arn:aws-us-gov:iam::111122223333:root", undefined, "arn:aws-us-gov:iam::111122223333:root"],
+    ["arn:aws:iam::111122223333:role/Writer", undefined, "arn:aws:iam::111122223333:role/Writer"],
+    ["11112222333", undefined, "11112222333"],
+    ["1111222233334", undefined, "1111222233334"],
+    ["*", "aws-cn", "*"],
+  ];
+  for (const [name, partition, expected] of names) {
+    it(`canonicalPrincipal(${JSON.stringify(name)}, ${JSON.stringify(partition)}) is ${expected}`, () => {
+      assert.equal(canonicalPrincipal(name, partition), expected);
+    });
+  }
+
+  for (const partition of ["", "AWS", "aws cn", "azure", "aws-", "aws-cn:x"]) {
+    it(`refuses the partition ${JSON.stringify(partition)} as a programming error`, () => {
+      assert.throws(() => policiesEquivalent(bare, bare, { partition }), RangeError);
+      assert.throws(() => normalizePolicy(bare, { partition }), RangeError);
+      assert.throws(() => canonicalPrincipal("111122223333", partition), RangeError);
+    });
+  }
+});
+
 describe("normalizePolicy", () => {
   it("gives the exact canonical JSON of a cross-account remote-write policy", () => {
     const text = JSON.stringify(
@@ -428,7 +554,7 @@ describe("normalizePolicy", () => {
     );
     assert.equal(
       normalizePolicy(text),
-      '{"Statement":[{"Action":["aps:remotewrite"],"Effect":"Allow","Principal":{"AWS":["111122223333"]},' +
+      '{"Statement":[{"Action":["aps:remotewrite"],"Effect":"Allow","Principal":{"AWS":["arn:aws:iam::111122223333:root"]},' +
         '"Resource":["arn:aws:aps:us-east-1:444455556666:workspace/ws-1"],"Sid":"RemoteWrite"}],"Version":"2012-10-17"}',
     );
   });
