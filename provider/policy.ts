@@ -1035,74 +1035,106 @@ function checkRedundantActions(actions: readonly string[], at: string, findings:
   });
 }
 
-/**
- * Statements whose grant another statement already makes: the same effect, Resource and Condition (by IAM
- * meaning), Principal and Action lists (not their Not forms) each covered by the other statement's. When two
- * statements cover each other, the later one is reported.
- */
-function checkRedundantStatements(statements: readonly unknown[], paths: readonly string[], findings: Findings): void {
-  const read = statements.map((stmt) => (isObject(stmt) && !containsUnknown(toPlain(stmt)) ? stmt : undefined));
-  read.forEach((stmt, j) => {
-    if (stmt === undefined) {
-      return;
-    }
-    const by = read.findIndex((other, i) => {
-      if (other === undefined || i === j) {
-        return false;
-      }
-      const covers = statementCovers(other, stmt);
-      return covers && (i < j || !statementCovers(stmt, other));
-    });
-    if (by >= 0) {
-      findings.add(
-        "REDUNDANT_STATEMENT",
-        paths[j],
-        `${paths[j]} grants nothing ${paths[by]} does not already: remove it or merge the two`,
-      );
-    }
-  });
+/** Up to this many statements of one shape are compared pairwise for redundancy; beyond, only repeats are found. */
+const MAX_PAIRWISE_STATEMENTS = 200;
+
+/** What checkRedundantStatements compares of a statement, computed once. */
+interface StatementGrant {
+  /** Effect and the elements that must be the same (Resource, Condition, the Not forms), canonical. */
+  shape: string;
+  /** Lower-cased actions (patterns). */
+  actions: string[];
+  /** Principal type → canonical names. */
+  principals: Map<string, string[]>;
+  /** The whole grant, canonical: equal for two statements that repeat each other. */
+  key: string;
 }
 
-/** Whether statement `a` makes every grant statement `b` makes (see checkRedundantStatements). */
-function statementCovers(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
-  const same = (key: string): boolean => canonicalJson(canonicalPart(a, key)) === canonicalJson(canonicalPart(b, key));
-  if (
-    a.Effect !== b.Effect ||
-    !["Resource", "NotResource", "Condition", "NotPrincipal", "NotAction"].every(same) ||
-    a.Action === undefined ||
-    b.Action === undefined ||
-    a.Principal === undefined ||
-    b.Principal === undefined
-  ) {
-    return false;
-  }
-  const actionsOf = (s: Record<string, unknown>): string[] =>
-    (Array.isArray(s.Action) ? s.Action : [s.Action])
-      .filter((x): x is string => typeof x === "string")
-      .map((x) => x.toLowerCase());
-  const aActions = actionsOf(a);
-  if (!actionsOf(b).every((action) => aActions.some((pattern) => globMatches(pattern, action)))) {
-    return false;
-  }
-  const principalsOf = (s: Record<string, unknown>): Map<string, string[]> => {
-    const canonical = canonicalizePrincipal(s.Principal, DEFAULT_PARTITION);
-    const out = new Map<string, string[]>();
-    if (isObject(canonical)) {
-      for (const [type, names] of Object.entries(canonical)) {
-        out.set(
-          type,
-          (Array.isArray(names) ? names : [names]).filter((n): n is string => typeof n === "string"),
-        );
+/**
+ * Statements whose grant another statement already makes: the same effect, Resource and Condition (by IAM
+ * meaning), and Principal and Action lists (not their Not forms) each covered by the other statement's. When
+ * two statements cover each other, the later one is reported. Linear for repeats; pairwise only within a
+ * group of statements of one shape, up to MAX_PAIRWISE_STATEMENTS.
+ */
+function checkRedundantStatements(statements: readonly unknown[], paths: readonly string[], findings: Findings): void {
+  const grants = statements.map((stmt) => statementGrant(stmt));
+  const redundant = new Map<number, number>();
+  const firstOf = new Map<string, number>();
+  const groups = new Map<string, number[]>();
+  grants.forEach((grant, j) => {
+    if (grant === undefined) {
+      return;
+    }
+    const first = firstOf.get(grant.key);
+    if (first !== undefined) {
+      redundant.set(j, first);
+      return;
+    }
+    firstOf.set(grant.key, j);
+    groups.set(grant.shape, [...(groups.get(grant.shape) ?? []), j]);
+  });
+  for (const members of groups.values()) {
+    if (members.length < 2 || members.length > MAX_PAIRWISE_STATEMENTS) {
+      continue;
+    }
+    for (const j of members) {
+      const by = members.find(
+        (i) => i !== j && grantCovers(grants[i]!, grants[j]!) && (i < j || !grantCovers(grants[j]!, grants[i]!)),
+      );
+      if (by !== undefined) {
+        redundant.set(j, by);
       }
     }
-    return out;
-  };
-  const aPrincipals = principalsOf(a);
-  if ((aPrincipals.get("AWS") ?? []).includes("*")) {
+  }
+  for (const [j, by] of [...redundant].sort(([x], [y]) => x - y)) {
+    findings.add(
+      "REDUNDANT_STATEMENT",
+      paths[j],
+      `${paths[j]} grants nothing ${paths[by]} does not already: remove it or merge the two`,
+    );
+  }
+}
+
+/** A statement's grant, for checkRedundantStatements; undefined for a statement it does not compare. */
+function statementGrant(stmt: unknown): StatementGrant | undefined {
+  if (!isObject(stmt) || stmt.Action === undefined || stmt.Principal === undefined || containsUnknown(toPlain(stmt))) {
+    return undefined;
+  }
+  const shape = canonicalJson([
+    stmt.Effect ?? null,
+    ...["Resource", "NotResource", "Condition", "NotPrincipal", "NotAction"].map((key) => canonicalPart(stmt, key)),
+  ]);
+  const actions = [
+    ...new Set(
+      (Array.isArray(stmt.Action) ? (stmt.Action as unknown[]) : [stmt.Action])
+        .filter((x): x is string => typeof x === "string")
+        .map((x) => x.toLowerCase()),
+    ),
+  ].sort();
+  const principals = new Map<string, string[]>();
+  const canonical = canonicalizePrincipal(stmt.Principal, DEFAULT_PARTITION);
+  if (isObject(canonical)) {
+    for (const [type, names] of Object.entries(canonical)) {
+      principals.set(
+        type,
+        (Array.isArray(names) ? (names as unknown[]) : [names]).filter((n): n is string => typeof n === "string"),
+      );
+    }
+  }
+  const key = canonicalJson([shape, actions, [...principals].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))]);
+  return { shape, actions, principals, key };
+}
+
+/** Whether grant `a` makes every grant `b` makes, given the same shape. */
+function grantCovers(a: StatementGrant, b: StatementGrant): boolean {
+  if (!b.actions.every((action) => a.actions.some((pattern) => globMatches(pattern, action)))) {
+    return false;
+  }
+  if ((a.principals.get("AWS") ?? []).includes("*")) {
     return true;
   }
-  return [...principalsOf(b)].every(([type, names]) =>
-    names.every((name) => (aPrincipals.get(type) ?? []).includes(name)),
+  return [...b.principals].every(([type, names]) =>
+    names.every((name) => (a.principals.get(type) ?? []).includes(name)),
   );
 }
 
