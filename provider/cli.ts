@@ -13,7 +13,15 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 
 import { type AccessOptions, accessChange, explainAccess, formatAccessChange, formatAccessExplanation } from "./access";
-import { PolicyParseError, parsePolicy, validatePolicy } from "./policy";
+import {
+  FINDING_TYPES,
+  type FindingType,
+  ISSUE_CODES,
+  PolicyParseError,
+  parsePolicy,
+  suppressFindings,
+  validatePolicy,
+} from "./policy";
 
 /** The usage text. */
 export const USAGE = `Usage: amp-policy <command> [options]
@@ -39,7 +47,8 @@ Options:
   --resource <name|urn>     diff only: which ResourcePolicy of the stack state, when it holds several
   --fail-on <level>         diff: broadening (default), any-change, never
                             validate: ERROR, SECURITY_WARNING (default), WARNING, SUGGESTION, never
-  --ignore-finding <code>   validate only: leave out findings with this issue code (repeatable, or comma-separated)
+  --ignore-finding <code>   validate only: leave out findings with this issue code (repeatable, or comma-separated);
+                            an ERROR cannot be left out
   --json                    print JSON for machines instead of text
   --color, --no-color       ANSI colour (default: when standard output is a terminal and NO_COLOR is unset)
   --ascii                   plain ASCII table borders
@@ -63,18 +72,6 @@ export class CliError extends Error {
     super(message);
     this.name = "CliError";
   }
-}
-
-/** The finding types, most severe first. */
-const FINDING_LEVELS = ["ERROR", "SECURITY_WARNING", "WARNING", "SUGGESTION"] as const;
-type FindingLevel = (typeof FINDING_LEVELS)[number];
-
-/** A finding as `validate` prints it. */
-interface CliFinding {
-  findingType: FindingLevel;
-  issueCode: string;
-  message: string;
-  path: string;
 }
 
 /** Runs the command line; resolves to the exit code. Never throws. */
@@ -175,28 +172,33 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
       only(["ignore-finding"]);
       expectArgs(args, 1, "validate <policy>");
       const failOn = (values["fail-on"] ?? "SECURITY_WARNING").toUpperCase();
-      if (failOn !== "NEVER" && !(FINDING_LEVELS as readonly string[]).includes(failOn)) {
+      if (failOn !== "NEVER" && !(FINDING_TYPES as readonly string[]).includes(failOn)) {
         throw new CliError(
-          `--fail-on for validate must be one of ${FINDING_LEVELS.join(", ")} or never, not "${failOn}"`,
+          `--fail-on for validate must be one of ${FINDING_TYPES.join(", ")} or never, not "${failOn}"`,
         );
       }
       const text = readText(args[0], io);
       if (text.trim() === "") {
         throw new CliError(`${label(args[0])} is empty: there is no policy to validate`);
       }
-      const ignored = new Set(
-        (values["ignore-finding"] ?? []).flatMap((codes) => codes.split(",")).map((c) => c.trim()),
-      );
-      const findings = findingsOf(text, options.workspaceId).filter((finding) => !ignored.has(finding.issueCode));
-      const threshold = failOn === "NEVER" ? -1 : FINDING_LEVELS.indexOf(failOn as FindingLevel);
-      const blocking = findings.filter((finding) => FINDING_LEVELS.indexOf(finding.findingType) <= threshold);
+      const ignored = (values["ignore-finding"] ?? []).flatMap((codes) => codes.split(",")).map((c) => c.trim());
+      const unknownCodes = ignored.filter((code) => !(code.toUpperCase() in ISSUE_CODES));
+      if (unknownCodes.length > 0) {
+        throw new CliError(
+          `--ignore-finding: no issue code ${unknownCodes.join(", ")} (codes: ${Object.keys(ISSUE_CODES).join(", ")})`,
+        );
+      }
+      const findings = suppressFindings(validatePolicy(text, options.workspaceId).findings, ignored);
+      const threshold = failOn === "NEVER" ? -1 : FINDING_TYPES.indexOf(failOn as FindingType);
+      const blocking = findings.filter((finding) => FINDING_TYPES.indexOf(finding.findingType) <= threshold);
       if (json) {
         io.stdout(`${JSON.stringify({ findings, failOn, blocking: blocking.length }, null, 2)}\n`);
       } else {
         for (const finding of findings) {
-          io.stdout(
-            `${finding.findingType} ${finding.issueCode} at ${finding.path || "(document)"}: ${finding.message}\n`,
-          );
+          const at = finding.path === "" ? "" : ` at ${finding.path}`;
+          // Messages follow the property they are about: "Statement[0] has no Effect", "has no Version".
+          const subject = /^[A-Z]/.test(finding.message) ? "" : "the policy ";
+          io.stdout(`${finding.findingType} ${finding.issueCode}${at}: ${subject}${finding.message}\n`);
         }
         io.stdout(
           findings.length === 0
@@ -293,15 +295,6 @@ function readPolicy(path: string, io: CliIo): unknown {
     throw new CliError(`${label(path)} is not a valid policy: the document ${errors[0]}${more}`);
   }
   return text;
-}
-
-/** The findings of a policy's text. */
-function findingsOf(text: string, workspaceId: string | undefined): CliFinding[] {
-  const result = validatePolicy(text, workspaceId);
-  return [
-    ...result.errors.map((message) => ({ findingType: "ERROR" as const, issueCode: "INVALID", message, path: "" })),
-    ...result.warnings.map((message) => ({ findingType: "WARNING" as const, issueCode: "WARNING", message, path: "" })),
-  ];
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -506,181 +506,350 @@ function kindOf(value: unknown): string {
 // ---------------------------------------------------------------------------------------------------------
 // Validation
 
+/**
+ * What kind of finding: a check failure AWS would refuse (`ERROR`: it stops preview), a risk to whom the
+ * workspace is open (`SECURITY_WARNING`), a likely mistake AWS accepts (`WARNING`), or advice (`SUGGESTION`):
+ * the finding types of IAM Access Analyzer's `ValidatePolicy`.
+ */
+export type FindingType = "ERROR" | "SECURITY_WARNING" | "WARNING" | "SUGGESTION";
+
+/** The finding types, most severe first. */
+export const FINDING_TYPES: readonly FindingType[] = ["ERROR", "SECURITY_WARNING", "WARNING", "SUGGESTION"];
+
+/**
+ * Every issue code `validatePolicy` reports, with its finding type. The codes are stable: suppress a finding by
+ * its code (`suppressFindings`); an `ERROR` cannot be suppressed.
+ */
+export const ISSUE_CODES = {
+  /** No document at all. */
+  MISSING_POLICY: "ERROR",
+  /** Not JSON, a key given twice, nested too deep. */
+  INVALID_JSON: "ERROR",
+  /** A value of the wrong JSON type (a statement that is not an object, a Sid that is not a string, ...). */
+  DATA_TYPE_MISMATCH: "ERROR",
+  /** A control character or a lone surrogate in a key or a value. */
+  INVALID_CHARACTER: "ERROR",
+  /** An element IAM does not know, in the document or a statement. */
+  INVALID_ELEMENT: "ERROR",
+  /** A Version other than 2012-10-17 or 2008-10-17. */
+  INVALID_VERSION: "ERROR",
+  /** No Statement. */
+  MISSING_STATEMENT: "ERROR",
+  /** A statement without Effect. */
+  MISSING_EFFECT: "ERROR",
+  /** An Effect other than Allow or Deny. */
+  INVALID_EFFECT: "ERROR",
+  /** A statement without Principal or NotPrincipal. */
+  MISSING_PRINCIPAL: "ERROR",
+  /** A principal that is neither `"*"` nor an object of known principal types. */
+  INVALID_PRINCIPAL: "ERROR",
+  /** A statement without Action or NotAction. */
+  MISSING_ACTION: "ERROR",
+  /** An action that is not `service:Action`. */
+  INVALID_ACTION: "ERROR",
+  /** A malformed condition operator. */
+  INVALID_CONDITION: "ERROR",
+  /** Principal with NotPrincipal, Action with NotAction, Resource with NotResource. */
+  UNSUPPORTED_ELEMENT_COMBINATION: "ERROR",
+  /** Allow with NotPrincipal: it would allow everyone but the principals listed. */
+  ALLOW_WITH_NOT_PRINCIPAL: "ERROR",
+  /** An empty list or string where IAM needs a value (an empty Statement, action, principal, value list). */
+  EMPTY_VALUE: "ERROR",
+  /** Two statements with one Sid. */
+  DUPLICATE_SID: "ERROR",
+  /** Principal `"*"` without a condition that restricts who: anyone may use the workspace. */
+  PUBLIC_ACCESS: "SECURITY_WARNING",
+  /** No Version: IAM reads 2008-10-17, without policy variables. */
+  MISSING_VERSION: "WARNING",
+  /** An action that is not Prometheus-compatible: AMP ignores it (or rejects the policy). */
+  IGNORED_ACTION: "WARNING",
+  /** A wildcard action: it grants actions added later too. */
+  WILDCARD_ACTION: "WARNING",
+  /** A Resource that names another workspace: the statement grants nothing here (AMP may reject it). */
+  OTHER_WORKSPACE_RESOURCE: "WARNING",
+  /** A document larger than IAM allows resource policies elsewhere. */
+  POLICY_SIZE: "WARNING",
+  /** A Sid with characters other than letters and digits. */
+  SID_CHARACTERS: "WARNING",
+  /** An action already covered by another of the same list (a duplicate, or matched by a wildcard). */
+  REDUNDANT_ACTION: "SUGGESTION",
+  /** A statement whose grant another statement already makes. */
+  REDUNDANT_STATEMENT: "SUGGESTION",
+  /** An element that says nothing: an empty Condition or operator block, an empty Sid. */
+  EMPTY_ELEMENT: "SUGGESTION",
+  /** Workspaces encrypted with a customer-managed KMS key need the principals to be allowed to use the key. */
+  KMS_KEY_GRANTS: "SUGGESTION",
+} as const satisfies Record<string, FindingType>;
+
+/** An issue code (see ISSUE_CODES). */
+export type IssueCode = keyof typeof ISSUE_CODES;
+
+/** One finding, in the shape of IAM Access Analyzer's `ValidatePolicy`. */
+export interface PolicyFinding {
+  findingType: FindingType;
+  issueCode: IssueCode;
+  /** What is wrong, phrased to follow the property name (`policyDocument Statement[0] has no Effect`). */
+  message: string;
+  /** Where: `Statement[0].Action`, `Version`, or "" for the document as a whole. */
+  path: string;
+}
+
 /** The outcome of validating a document: failures stop preview; warnings are shown to the user. */
 export interface PolicyValidation {
-  /** Each problem, phrased to follow the property name (e.g. `Statement[0] has no Effect`). */
+  /** Each problem (the messages of the `ERROR` findings), phrased to follow the property name. */
   errors: string[];
-  /** Each risk or likely mistake that AWS would accept. */
+  /** Each risk or likely mistake that AWS would accept (the messages of `SECURITY_WARNING` and `WARNING` findings). */
   warnings: string[];
+  /** Every finding, suggestions included, in document order. */
+  findings: PolicyFinding[];
+}
+
+/** Collects findings; each check reports through it. */
+class Findings {
+  readonly list: PolicyFinding[] = [];
+
+  add(issueCode: IssueCode, path: string, message: string): void {
+    this.list.push({ findingType: ISSUE_CODES[issueCode], issueCode, message, path });
+  }
+
+  get errorCount(): number {
+    return this.list.filter((finding) => finding.findingType === "ERROR").length;
+  }
+
+  result(): PolicyValidation {
+    const messages = (...types: FindingType[]): string[] =>
+      this.list.filter((finding) => types.includes(finding.findingType)).map((finding) => finding.message);
+    return { errors: messages("ERROR"), warnings: messages("SECURITY_WARNING", "WARNING"), findings: this.list };
+  }
+}
+
+/**
+ * The findings without those whose code is in `codes` (case-insensitive). `ERROR` findings stay: they are
+ * failures AWS would refuse, not advice.
+ */
+export function suppressFindings(findings: readonly PolicyFinding[], codes: Iterable<string>): PolicyFinding[] {
+  const suppressed = new Set([...codes].map((code) => code.trim().toUpperCase()));
+  return findings.filter((finding) => finding.findingType === "ERROR" || !suppressed.has(finding.issueCode));
 }
 
 /**
  * Validates a policy for the workspace `workspaceId` (which may be unknown). Never throws: every problem is
- * returned. Values that are not known yet are accepted.
+ * returned, as findings and as the `errors` and `warnings` they make. Values that are not known yet are
+ * accepted.
  */
 export function validatePolicy(input: unknown, workspaceId?: string): PolicyValidation {
-  const result: PolicyValidation = { errors: [], warnings: [] };
+  const findings = new Findings();
   if (input === UNKNOWN) {
-    return result;
+    return findings.result();
   }
   if (input === undefined || input === null || input === "") {
-    result.errors.push("is required");
-    return result;
+    findings.add("MISSING_POLICY", "", "is required");
+    return findings.result();
   }
   if (typeof input !== "string" && (typeof input !== "object" || Array.isArray(input))) {
-    result.errors.push(`must be a JSON string or an object, not ${Array.isArray(input) ? "an array" : typeof input}`);
-    return result;
+    findings.add(
+      "DATA_TYPE_MISMATCH",
+      "",
+      `must be a JSON string or an object, not ${Array.isArray(input) ? "an array" : typeof input}`,
+    );
+    return findings.result();
   }
   let doc: Record<string, unknown>;
   let size: number;
   try {
     ({ doc, bytes: size } = readPolicy(input));
   } catch (err) {
-    result.errors.push((err as Error).message);
-    return result;
+    findings.add("INVALID_JSON", "", (err as Error).message);
+    return findings.result();
   }
   if (size > POLICY_SIZE_WARNING_BYTES) {
-    result.warnings.push(
+    findings.add(
+      "POLICY_SIZE",
+      "",
       `is ${size} bytes when minified, more than the ${POLICY_SIZE_WARNING_BYTES} bytes IAM allows resource policies elsewhere; ` +
         "AMP documents no limit, so it is sent as written, but the service may refuse it",
     );
   }
-  checkText(doc, "", result.errors);
+  checkText(doc, "", findings);
 
   for (const key of Object.keys(doc)) {
     if (!documentKeys.has(key)) {
-      result.errors.push(`has an unknown element "${key}" (allowed: Version, Id, Statement)`);
+      findings.add("INVALID_ELEMENT", key, `has an unknown element "${key}" (allowed: Version, Id, Statement)`);
     }
   }
   const version = doc.Version;
   if (version !== undefined && version !== UNKNOWN && version !== "2012-10-17" && version !== "2008-10-17") {
-    result.errors.push(`Version must be "2012-10-17" or "2008-10-17", not ${JSON.stringify(version)}`);
+    findings.add(
+      "INVALID_VERSION",
+      "Version",
+      `Version must be "2012-10-17" or "2008-10-17", not ${JSON.stringify(version)}`,
+    );
   }
   if (version === undefined) {
-    result.warnings.push(
+    findings.add(
+      "MISSING_VERSION",
+      "",
       'has no Version; IAM then uses "2008-10-17", which does not support policy variables: add "Version": "2012-10-17"',
     );
   }
   if (doc.Id !== undefined && typeof doc.Id !== "string") {
-    result.errors.push("Id must be a string");
+    findings.add("DATA_TYPE_MISMATCH", "Id", "Id must be a string");
   }
 
   const statement = doc.Statement;
   if (statement === undefined) {
-    result.errors.push("has no Statement");
-    return result;
+    findings.add("MISSING_STATEMENT", "", "has no Statement");
+    return findings.result();
   }
   if (statement === UNKNOWN) {
-    return result;
+    return findings.result();
   }
   const statements: unknown[] = Array.isArray(statement) ? statement : [statement];
   if (statements.length === 0) {
-    result.errors.push("Statement must not be empty");
+    findings.add("EMPTY_VALUE", "Statement", "Statement must not be empty");
   }
   const sids = new Set<string>();
+  const paths = statements.map((_, index) => (Array.isArray(statement) ? `Statement[${index}]` : "Statement"));
   statements.forEach((stmt, index) => {
-    const at = Array.isArray(statement) ? `Statement[${index}]` : "Statement";
-    validateStatement(stmt, at, workspaceId, result);
+    const at = paths[index];
+    validateStatement(stmt, at, workspaceId, findings);
     const sid = (stmt as { Sid?: unknown } | null)?.Sid;
     if (typeof sid === "string" && sid !== "" && sid !== UNKNOWN) {
       if (sids.has(sid)) {
-        result.errors.push(`${at}.Sid ${quote(sid)} is used by another statement; Sids must be unique`);
+        findings.add(
+          "DUPLICATE_SID",
+          `${at}.Sid`,
+          `${at}.Sid ${quote(sid)} is used by another statement; Sids must be unique`,
+        );
       }
       sids.add(sid);
     }
   });
-  return result;
+  if (findings.errorCount === 0) {
+    checkRedundantStatements(statements, paths, findings);
+    if (statements.some((stmt) => isObject(stmt) && stmt.Effect === "Allow")) {
+      findings.add(
+        "KMS_KEY_GRANTS",
+        "",
+        "grants access to principals: if the workspace is encrypted with a customer-managed KMS key, each of them " +
+          "must also be allowed to use that key (in its key policy or by a grant), or their requests fail",
+      );
+    }
+  }
+  return findings.result();
 }
 
-function validateStatement(stmt: unknown, at: string, workspaceId: string | undefined, result: PolicyValidation): void {
-  const { errors, warnings } = result;
+function validateStatement(stmt: unknown, at: string, workspaceId: string | undefined, findings: Findings): void {
   if (stmt === UNKNOWN) {
     return;
   }
   if (!isObject(stmt)) {
-    errors.push(`${at} must be an object`);
+    findings.add("DATA_TYPE_MISMATCH", at, `${at} must be an object`);
     return;
   }
   const s = stmt;
   for (const key of Object.keys(s)) {
     if (!statementKeys.has(key)) {
-      errors.push(`${at} has an unknown element "${key}"`);
+      findings.add("INVALID_ELEMENT", `${at}${pathStep(key, false)}`, `${at} has an unknown element "${key}"`);
     }
   }
   if (s.Sid !== undefined && typeof s.Sid !== "string") {
-    errors.push(`${at}.Sid must be a string`);
+    findings.add("DATA_TYPE_MISMATCH", `${at}.Sid`, `${at}.Sid must be a string`);
+  } else if (s.Sid === "") {
+    findings.add("EMPTY_ELEMENT", `${at}.Sid`, `${at}.Sid is empty: leave it out`);
   } else if (typeof s.Sid === "string" && !s.Sid.includes(UNKNOWN) && !/^[A-Za-z0-9]*$/.test(s.Sid)) {
     // IAM's rule for identity-policy Sids; nothing documents it for AMP resource policies.
-    warnings.push(
+    findings.add(
+      "SID_CHARACTERS",
+      `${at}.Sid`,
       `${at}.Sid ${quote(s.Sid)} has characters other than letters and digits: IAM requires that of identity-policy Sids; ` +
         "AMP documents no rule, but the service may refuse it",
     );
   }
 
   if (s.Effect === undefined) {
-    errors.push(`${at} has no Effect (must be "Allow" or "Deny")`);
+    findings.add("MISSING_EFFECT", at, `${at} has no Effect (must be "Allow" or "Deny")`);
   } else if (s.Effect !== "Allow" && s.Effect !== "Deny" && s.Effect !== UNKNOWN) {
-    errors.push(`${at}.Effect must be "Allow" or "Deny", not ${JSON.stringify(s.Effect)}`);
+    findings.add(
+      "INVALID_EFFECT",
+      `${at}.Effect`,
+      `${at}.Effect must be "Allow" or "Deny", not ${JSON.stringify(s.Effect)}`,
+    );
   }
 
   const hasPrincipal = s.Principal !== undefined;
   const hasNotPrincipal = s.NotPrincipal !== undefined;
   if (!hasPrincipal && !hasNotPrincipal) {
-    errors.push(`${at} has no Principal (a resource policy must say who it applies to)`);
+    findings.add("MISSING_PRINCIPAL", at, `${at} has no Principal (a resource policy must say who it applies to)`);
   } else if (hasPrincipal && hasNotPrincipal) {
-    errors.push(`${at} has both Principal and NotPrincipal; use one`);
+    findings.add("UNSUPPORTED_ELEMENT_COMBINATION", at, `${at} has both Principal and NotPrincipal; use one`);
   }
   if (hasPrincipal) {
-    validatePrincipal(s.Principal, `${at}.Principal`, errors);
+    validatePrincipal(s.Principal, `${at}.Principal`, findings);
   }
   if (hasNotPrincipal) {
-    validatePrincipal(s.NotPrincipal, `${at}.NotPrincipal`, errors);
+    validatePrincipal(s.NotPrincipal, `${at}.NotPrincipal`, findings);
     if (s.Effect === "Allow") {
-      errors.push(`${at} uses NotPrincipal with "Allow", which IAM does not support`);
+      findings.add(
+        "ALLOW_WITH_NOT_PRINCIPAL",
+        `${at}.NotPrincipal`,
+        `${at} uses NotPrincipal with "Allow", which IAM does not support`,
+      );
     }
   }
 
   const hasAction = s.Action !== undefined;
   const hasNotAction = s.NotAction !== undefined;
   if (!hasAction && !hasNotAction) {
-    errors.push(`${at} has no Action or NotAction`);
+    findings.add("MISSING_ACTION", at, `${at} has no Action or NotAction`);
   } else if (hasAction && hasNotAction) {
-    errors.push(`${at} has both Action and NotAction; use one`);
+    findings.add("UNSUPPORTED_ELEMENT_COMBINATION", at, `${at} has both Action and NotAction; use one`);
   }
   for (const key of ["Action", "NotAction"] as const) {
-    const actions = stringList(s[key], `${at}.${key}`, errors);
+    const actions = stringList(s[key], `${at}.${key}`, findings);
     for (const action of actions) {
       if (action === UNKNOWN) {
         continue;
       }
       if (action === "") {
-        errors.push(`${at}.${key} has an empty action`);
+        findings.add("EMPTY_VALUE", `${at}.${key}`, `${at}.${key} has an empty action`);
       } else if (action !== "*" && !/^[A-Za-z0-9-]+:[A-Za-z0-9*?]+$/.test(action)) {
-        errors.push(`${at}.${key} has a malformed action "${action}" (expected "service:Action")`);
+        findings.add(
+          "INVALID_ACTION",
+          `${at}.${key}`,
+          `${at}.${key} has a malformed action "${action}" (expected "service:Action")`,
+        );
       } else if (action.includes("*") || action.includes("?")) {
         if (key === "Action") {
-          warnings.push(
+          findings.add(
+            "WILDCARD_ACTION",
+            `${at}.Action`,
             `${at}.Action "${action}" is a wildcard: it grants every matching action, including any added later; list the actions instead`,
           );
         }
       } else if (!supportedActionSet.has(action.toLowerCase())) {
-        warnings.push(
+        findings.add(
+          "IGNORED_ACTION",
+          `${at}.${key}`,
           `${at}.${key} "${action}" is not a Prometheus-compatible action; AMP workspace policies ignore or reject it`,
         );
       }
     }
+    checkRedundantActions(actions, `${at}.${key}`, findings);
   }
 
   if (s.Resource !== undefined && s.NotResource !== undefined) {
-    errors.push(`${at} has both Resource and NotResource; use one`);
+    findings.add("UNSUPPORTED_ELEMENT_COMBINATION", at, `${at} has both Resource and NotResource; use one`);
   }
   for (const key of ["Resource", "NotResource"] as const) {
-    const resources = stringList(s[key], `${at}.${key}`, errors);
+    const resources = stringList(s[key], `${at}.${key}`, findings);
     for (const resource of resources) {
       if (resource === "") {
-        errors.push(`${at}.${key} has an empty resource`);
+        findings.add("EMPTY_VALUE", `${at}.${key}`, `${at}.${key} has an empty resource`);
       } else if (key === "Resource" && !resourceMayNameWorkspace(resource, workspaceId)) {
-        warnings.push(
+        findings.add(
+          "OTHER_WORKSPACE_RESOURCE",
+          `${at}.Resource`,
           `${at}.Resource "${resource}" does not name workspace ${workspaceId ?? ""}; AMP rejects a Resource other than the workspace's own ARN`,
         );
       }
@@ -688,78 +857,100 @@ function validateStatement(stmt: unknown, at: string, workspaceId: string | unde
   }
 
   if (s.Condition !== undefined) {
-    validateCondition(s.Condition, `${at}.Condition`, errors);
+    validateCondition(s.Condition, `${at}.Condition`, findings);
   }
 
   if (s.Effect === "Allow" && isOpenToAnyone(s) && !restrictsCaller(s.Condition)) {
-    warnings.push(
+    findings.add(
+      "PUBLIC_ACCESS",
+      at,
       `${at} allows Principal "*" with no condition restricting who (e.g. aws:PrincipalOrgID or aws:SourceAccount): the workspace is open to anyone`,
     );
   }
 }
 
-function validatePrincipal(principal: unknown, at: string, errors: string[]): void {
+function validatePrincipal(principal: unknown, at: string, findings: Findings): void {
   if (principal === "*" || principal === UNKNOWN) {
     return;
   }
   if (typeof principal === "string") {
-    errors.push(`${at} must be "*" or an object such as {"AWS": "arn:aws:iam::123456789012:root"}, not a string`);
+    findings.add(
+      "INVALID_PRINCIPAL",
+      at,
+      `${at} must be "*" or an object such as {"AWS": "arn:aws:iam::123456789012:root"}, not a string`,
+    );
     return;
   }
   if (!isObject(principal)) {
-    errors.push(`${at} must be "*" or an object of principal type to principals`);
+    findings.add("INVALID_PRINCIPAL", at, `${at} must be "*" or an object of principal type to principals`);
     return;
   }
   const entries = Object.entries(principal);
   if (entries.length === 0) {
-    errors.push(`${at} must name at least one principal`);
+    findings.add("EMPTY_VALUE", at, `${at} must name at least one principal`);
   }
   for (const [type, value] of entries) {
     if (!principalTypes.includes(type)) {
-      errors.push(`${at} has an unknown principal type "${type}" (allowed: ${principalTypes.join(", ")})`);
+      findings.add(
+        "INVALID_PRINCIPAL",
+        `${at}${pathStep(type, false)}`,
+        `${at} has an unknown principal type "${type}" (allowed: ${principalTypes.join(", ")})`,
+      );
       continue;
     }
-    for (const name of stringList(value, `${at}.${type}`, errors)) {
+    for (const name of stringList(value, `${at}.${type}`, findings)) {
       if (name === "") {
-        errors.push(`${at}.${type} has an empty principal`);
+        findings.add("EMPTY_VALUE", `${at}.${type}`, `${at}.${type} has an empty principal`);
       }
     }
   }
 }
 
-function validateCondition(condition: unknown, at: string, errors: string[]): void {
+function validateCondition(condition: unknown, at: string, findings: Findings): void {
   if (condition === UNKNOWN) {
     return;
   }
   if (!isObject(condition)) {
-    errors.push(`${at} must be an object of operator to {key: value}`);
+    findings.add("DATA_TYPE_MISMATCH", at, `${at} must be an object of operator to {key: value}`);
     return;
   }
+  if (Object.keys(condition).length === 0) {
+    findings.add("EMPTY_ELEMENT", at, `${at} is empty: it restricts nothing; leave it out`);
+  }
   for (const [operator, block] of Object.entries(condition)) {
+    const blockAt = `${at}${pathStep(operator, false)}`;
     if (!/^[A-Za-z:]+$/.test(operator)) {
-      errors.push(`${at} has a malformed operator "${operator}"`);
+      findings.add("INVALID_CONDITION", blockAt, `${at} has a malformed operator "${operator}"`);
     }
     if (block === UNKNOWN) {
       continue;
     }
     if (!isObject(block)) {
-      errors.push(`${at}.${operator} must be an object of condition key to value(s)`);
+      findings.add("DATA_TYPE_MISMATCH", blockAt, `${at}.${operator} must be an object of condition key to value(s)`);
       continue;
+    }
+    if (Object.keys(block).length === 0) {
+      findings.add("EMPTY_ELEMENT", blockAt, `${at}.${operator} is empty: it restricts nothing; leave it out`);
     }
     for (const [key, value] of Object.entries(block)) {
       const values = Array.isArray(value) ? value : [value];
+      const keyAt = `${blockAt}[${quote(key)}]`;
       if (Array.isArray(value) && value.length === 0) {
-        errors.push(`${at}.${operator}["${key}"] must have at least one value`);
+        findings.add("EMPTY_VALUE", keyAt, `${at}.${operator}["${key}"] must have at least one value`);
       }
       if (!values.every((v) => typeof v === "string" || v instanceof JsonNumber || typeof v === "boolean")) {
-        errors.push(`${at}.${operator}["${key}"] values must be strings, numbers or booleans`);
+        findings.add(
+          "DATA_TYPE_MISMATCH",
+          keyAt,
+          `${at}.${operator}["${key}"] values must be strings, numbers or booleans`,
+        );
       }
     }
   }
 }
 
 /** Reads a string-or-list element, reporting wrong types; returns its strings. */
-function stringList(value: unknown, at: string, errors: string[]): string[] {
+function stringList(value: unknown, at: string, findings: Findings): string[] {
   if (value === undefined) {
     return [];
   }
@@ -768,19 +959,19 @@ function stringList(value: unknown, at: string, errors: string[]): string[] {
   }
   if (Array.isArray(value)) {
     if (value.length === 0) {
-      errors.push(`${at} must not be an empty list`);
+      findings.add("EMPTY_VALUE", at, `${at} must not be an empty list`);
     }
     if (!value.every((v) => typeof v === "string")) {
-      errors.push(`${at} must be a string or a list of strings`);
+      findings.add("DATA_TYPE_MISMATCH", at, `${at} must be a string or a list of strings`);
     }
     return value.filter((v): v is string => typeof v === "string");
   }
-  errors.push(`${at} must be a string or a list of strings, not ${kindOf(value)}`);
+  findings.add("DATA_TYPE_MISMATCH", at, `${at} must be a string or a list of strings, not ${kindOf(value)}`);
   return [];
 }
 
 /** Rejects control characters and lone surrogates anywhere in keys or values. */
-function checkText(value: unknown, at: string, errors: string[]): void {
+function checkText(value: unknown, at: string, findings: Findings): void {
   const bad = (text: string): string | undefined => {
     // eslint-disable-next-line no-control-regex
     if (/[\u0000-\u001f\u007f]/.test(text)) {
@@ -792,13 +983,13 @@ function checkText(value: unknown, at: string, errors: string[]): void {
     return undefined;
   };
   const visit = (v: unknown, path: string): void => {
-    if (errors.length > 20) {
+    if (findings.errorCount > 20) {
       return;
     }
     if (typeof v === "string") {
       const problem = bad(v);
       if (problem) {
-        errors.push(`${path || "document"} contains ${problem}`);
+        findings.add("INVALID_CHARACTER", path, `${path || "document"} contains ${problem}`);
       }
     } else if (Array.isArray(v)) {
       v.forEach((item, i) => visit(item, `${path}[${i}]`));
@@ -806,13 +997,151 @@ function checkText(value: unknown, at: string, errors: string[]): void {
       for (const [key, item] of Object.entries(v)) {
         const problem = bad(key);
         if (problem) {
-          errors.push(`${path || "document"} has a key that contains ${problem}`);
+          findings.add("INVALID_CHARACTER", path, `${path || "document"} has a key that contains ${problem}`);
         }
         visit(item, path ? `${path}.${key}` : key);
       }
     }
   };
   visit(value, at);
+}
+
+/** Actions of one list that another of the list already covers: a repeat (in any case) or a wildcard's match. */
+function checkRedundantActions(actions: readonly string[], at: string, findings: Findings): void {
+  const seen: string[] = [];
+  actions.forEach((action, index) => {
+    if (action === "" || action.includes(UNKNOWN)) {
+      return;
+    }
+    const lower = action.toLowerCase();
+    const coveredBy = actions.find((other, j) => {
+      const o = other.toLowerCase();
+      if (j === index || o === "" || other.includes(UNKNOWN)) {
+        return false;
+      }
+      // A repeat is reported on its second occurrence; a wildcard's match on the match.
+      return o === lower ? j < index : (o.includes("*") || o.includes("?")) && globMatches(o, lower) && o !== lower;
+    });
+    if (coveredBy !== undefined && !seen.includes(lower)) {
+      seen.push(lower);
+      findings.add(
+        "REDUNDANT_ACTION",
+        actions.length > 1 ? `${at}[${index}]` : at,
+        coveredBy.toLowerCase() === lower
+          ? `${at} lists "${action}" more than once`
+          : `${at} "${action}" is already covered by "${coveredBy}"`,
+      );
+    }
+  });
+}
+
+/** Up to this many statements of one shape are compared pairwise for redundancy; beyond, only repeats are found. */
+const MAX_PAIRWISE_STATEMENTS = 200;
+
+/** What checkRedundantStatements compares of a statement, computed once. */
+interface StatementGrant {
+  /** Effect and the elements that must be the same (Resource, Condition, the Not forms), canonical. */
+  shape: string;
+  /** Lower-cased actions (patterns). */
+  actions: string[];
+  /** Principal type → canonical names. */
+  principals: Map<string, string[]>;
+  /** The whole grant, canonical: equal for two statements that repeat each other. */
+  key: string;
+}
+
+/**
+ * Statements whose grant another statement already makes: the same effect, Resource and Condition (by IAM
+ * meaning), and Principal and Action lists (not their Not forms) each covered by the other statement's. When
+ * two statements cover each other, the later one is reported. Linear for repeats; pairwise only within a
+ * group of statements of one shape, up to MAX_PAIRWISE_STATEMENTS.
+ */
+function checkRedundantStatements(statements: readonly unknown[], paths: readonly string[], findings: Findings): void {
+  const grants = statements.map((stmt) => statementGrant(stmt));
+  const redundant = new Map<number, number>();
+  const firstOf = new Map<string, number>();
+  const groups = new Map<string, number[]>();
+  grants.forEach((grant, j) => {
+    if (grant === undefined) {
+      return;
+    }
+    const first = firstOf.get(grant.key);
+    if (first !== undefined) {
+      redundant.set(j, first);
+      return;
+    }
+    firstOf.set(grant.key, j);
+    groups.set(grant.shape, [...(groups.get(grant.shape) ?? []), j]);
+  });
+  for (const members of groups.values()) {
+    if (members.length < 2 || members.length > MAX_PAIRWISE_STATEMENTS) {
+      continue;
+    }
+    for (const j of members) {
+      const by = members.find(
+        (i) => i !== j && grantCovers(grants[i]!, grants[j]!) && (i < j || !grantCovers(grants[j]!, grants[i]!)),
+      );
+      if (by !== undefined) {
+        redundant.set(j, by);
+      }
+    }
+  }
+  for (const [j, by] of [...redundant].sort(([x], [y]) => x - y)) {
+    findings.add(
+      "REDUNDANT_STATEMENT",
+      paths[j],
+      `${paths[j]} grants nothing ${paths[by]} does not already: remove it or merge the two`,
+    );
+  }
+}
+
+/** A statement's grant, for checkRedundantStatements; undefined for a statement it does not compare. */
+function statementGrant(stmt: unknown): StatementGrant | undefined {
+  if (!isObject(stmt) || stmt.Action === undefined || stmt.Principal === undefined || containsUnknown(toPlain(stmt))) {
+    return undefined;
+  }
+  const shape = canonicalJson([
+    stmt.Effect ?? null,
+    ...["Resource", "NotResource", "Condition", "NotPrincipal", "NotAction"].map((key) => canonicalPart(stmt, key)),
+  ]);
+  const actions = [
+    ...new Set(
+      (Array.isArray(stmt.Action) ? (stmt.Action as unknown[]) : [stmt.Action])
+        .filter((x): x is string => typeof x === "string")
+        .map((x) => x.toLowerCase()),
+    ),
+  ].sort();
+  const principals = new Map<string, string[]>();
+  const canonical = canonicalizePrincipal(stmt.Principal, DEFAULT_PARTITION);
+  if (isObject(canonical)) {
+    for (const [type, names] of Object.entries(canonical)) {
+      principals.set(
+        type,
+        (Array.isArray(names) ? (names as unknown[]) : [names]).filter((n): n is string => typeof n === "string"),
+      );
+    }
+  }
+  const key = canonicalJson([shape, actions, [...principals].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))]);
+  return { shape, actions, principals, key };
+}
+
+/** Whether grant `a` makes every grant `b` makes, given the same shape. */
+function grantCovers(a: StatementGrant, b: StatementGrant): boolean {
+  if (!b.actions.every((action) => a.actions.some((pattern) => globMatches(pattern, action)))) {
+    return false;
+  }
+  if ((a.principals.get("AWS") ?? []).includes("*")) {
+    return true;
+  }
+  return [...b.principals].every(([type, names]) =>
+    names.every((name) => (a.principals.get(type) ?? []).includes(name)),
+  );
+}
+
+/** A statement element in canonical form, for comparison (undefined when absent). */
+function canonicalPart(stmt: Record<string, unknown>, key: string): unknown {
+  const canonical = canonicalizeStatement({ [key]: stmt[key] }, DEFAULT_PARTITION) as Record<string, unknown>;
+  return stmt[key] === undefined ? null : (canonical[key] ?? null);
 }
 
 function isOpenToAnyone(s: Record<string, unknown>): boolean {

@@ -174,10 +174,25 @@ function exceeding(
 ): { gains: Gain[]; approximations: Map<number, Set<string>> } {
   const gains: Gain[] = [];
   const approximations = new Map<number, Set<string>>();
-  const applying = (model: AccessModel, effect: "Allow" | "Deny", who: Principal, action: string): AccessStatement[] =>
-    model.statements.filter(
-      (s) => s.effect === effect && s.appliesHere && s.actions.includes(action) && statementCovers(s, who),
-    );
+  // Only the distinct condition sets matter for one principal and action: keep the first statement of each,
+  // so that many statements alike cost no more than one.
+  const applying = (
+    model: AccessModel,
+    effect: "Allow" | "Deny",
+    who: Principal,
+    action: string,
+  ): AccessStatement[] => {
+    const byConditions = new Map<string, AccessStatement>();
+    for (const s of model.statements) {
+      if (s.effect === effect && s.appliesHere && s.actions.includes(action) && statementCovers(s, who)) {
+        const key = s.conditions.map(clauseId).join("\u0000");
+        if (!byConditions.has(key)) {
+          byConditions.set(key, s);
+        }
+      }
+    }
+    return [...byConditions.values()];
+  };
   for (const who of principals) {
     for (const action of SUPPORTED_ACTIONS) {
       const allows = applying(wider, "Allow", who, action);

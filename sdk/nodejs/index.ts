@@ -20,6 +20,14 @@ export {
 } from "../../provider/policy";
 export type { ResourcePolicyInputs, ResourcePolicyState } from "../../provider/lifecycle";
 export {
+  type FindingType,
+  type IssueCode,
+  type PolicyFinding,
+  FINDING_TYPES,
+  ISSUE_CODES,
+  suppressFindings,
+} from "../../provider/policy";
+export {
   type AccessChange,
   type AccessChangeRow,
   type AccessExplanation,

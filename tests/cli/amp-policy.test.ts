@@ -316,6 +316,84 @@ describe("amp-policy (the built bin)", function () {
     });
   });
 
+  describe("validate", () => {
+    const PUBLIC = {
+      Version: "2012-10-17",
+      Statement: [stmt({ Sid: "Anyone", Principal: "*", Action: ["aps:QueryMetrics", "aps:GetSeries"] })],
+    };
+
+    it("exits 0 on a tight policy, printing its suggestions", () => {
+      const run = ampPolicy(["validate", "write.json"]);
+      assert.deepEqual(
+        [run.code, run.stdout],
+        [
+          0,
+          "SUGGESTION KMS_KEY_GRANTS: the policy grants access to principals: if the workspace is encrypted with a " +
+            "customer-managed KMS key, each of them must also be allowed to use that key (in its key policy or by a " +
+            "grant), or their requests fail\n1 finding, 0 at or above SECURITY_WARNING\n",
+        ],
+      );
+    });
+
+    it("exits 2 on a SECURITY_WARNING by default, naming the code and the path", () => {
+      file("public.json", PUBLIC);
+      const run = ampPolicy(["validate", "public.json"]);
+      assert.equal(run.code, 2);
+      assert.equal(
+        run.stdout.split("\n")[0],
+        'SECURITY_WARNING PUBLIC_ACCESS at Statement[0]: Statement[0] allows Principal "*" with no condition ' +
+          "restricting who (e.g. aws:PrincipalOrgID or aws:SourceAccount): the workspace is open to anyone",
+      );
+      assert.match(run.stdout, /\n2 findings, 1 at or above SECURITY_WARNING\n$/);
+    });
+
+    it("follows --fail-on and --ignore-finding", () => {
+      assert.equal(ampPolicy(["validate", "--fail-on", "ERROR", "public.json"]).code, 0);
+      assert.equal(ampPolicy(["validate", "--fail-on", "suggestion", "write.json"]).code, 2);
+      assert.equal(ampPolicy(["validate", "--fail-on", "never", "public.json"]).code, 0);
+      const ignored = ampPolicy(["validate", "--ignore-finding", "public_access,KMS_KEY_GRANTS", "public.json"]);
+      assert.deepEqual([ignored.code, ignored.stdout], [0, "no findings\n"]);
+    });
+
+    it("checks the Resource against --workspace", () => {
+      const run = ampPolicy(["validate", "--workspace", "ws-2", "--fail-on", "WARNING", "write.json"]);
+      assert.equal(run.code, 2);
+      assert.match(run.stdout, /^WARNING OTHER_WORKSPACE_RESOURCE at Statement\[0\]\.Resource: /);
+    });
+
+    it("exits 2 on an ERROR and prints JSON that parses", () => {
+      file("no-version-no-effect.json", {
+        Statement: [{ Principal: { AWS: "111122223333" }, Action: "aps:RemoteWrite" }],
+      });
+      const run = ampPolicy(["validate", "--json", "no-version-no-effect.json"]);
+      assert.equal(run.code, 2);
+      const output = JSON.parse(run.stdout) as {
+        findings: Array<Record<string, string>>;
+        failOn: string;
+        blocking: number;
+      };
+      assert.deepEqual(
+        output.findings.map((f) => [f.findingType, f.issueCode, f.path]),
+        [
+          ["WARNING", "MISSING_VERSION", ""],
+          ["ERROR", "MISSING_EFFECT", "Statement[0]"],
+        ],
+      );
+      assert.deepEqual([output.failOn, output.blocking], ["SECURITY_WARNING", 1]);
+    });
+
+    it("refuses an unknown issue code and an empty file", () => {
+      const unknown = ampPolicy(["validate", "--ignore-finding", "NOPE", "write.json"]);
+      assert.equal(unknown.code, 1);
+      assert.match(unknown.stderr, /^amp-policy: --ignore-finding: no issue code NOPE \(codes: MISSING_POLICY, /);
+      const empty = ampPolicy(["validate", "/dev/null"]);
+      assert.deepEqual(
+        [empty.code, empty.stderr],
+        [1, "amp-policy: /dev/null is empty: there is no policy to validate\n"],
+      );
+    });
+  });
+
   describe("bad input: exit 1, one clear line, no stack trace", () => {
     const cases: Array<{ name: string; args: string[]; setup?: () => void; stderr: string | RegExp }> = [
       {
