@@ -301,7 +301,7 @@ describe("hostile and malformed input", function () {
       for (const policyDocument of [huge, JSON.stringify(huge), JSON.stringify(huge, null, 2)]) {
         const started = Date.now();
         const result = lifecycle.check({ ...validInputs(), policyDocument });
-        assert.ok(Date.now() - started < 2000, `check took ${Date.now() - started} ms`);
+        assert.ok(Date.now() - started < 10_000, `check took ${Date.now() - started} ms`);
         assert.deepEqual(result.failures, []);
         assert.deepEqual(
           result.warnings.map((warning) => sizeWarning(bytes).test(warning)),
@@ -312,7 +312,7 @@ describe("hostile and malformed input", function () {
       }
       const started = Date.now();
       assertRejected({ ...validInputs(), policyDocument: "x".repeat(4 << 20) }, "policyDocument", "4 MB of not JSON");
-      assert.ok(Date.now() - started < 2000, `check took ${Date.now() - started} ms`);
+      assert.ok(Date.now() - started < 10_000, `check took ${Date.now() - started} ms`);
       tally.add("documents of megabytes");
     });
 
