@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 
 import type { PolicyDocument } from "../../provider/policy";
-import { resourcePolicyProvider } from "./provider";
+import resourcePolicyProvider from "./provider";
 
 /** The arguments of a `ResourcePolicy`. */
 export interface ResourcePolicyArgs {

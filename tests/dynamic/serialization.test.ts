@@ -34,10 +34,14 @@ describe("serialization of the dynamic provider (real serializer, installed pack
     uninstallPackage();
   });
 
-  it("captures the provider's code by reference to the installed package, so __provider is small", () => {
-    assert.match(text, new RegExp(`require\\("${packageName}/dist/provider/lifecycle\\.js"\\)`));
-    assert.ok(text.length < 4096, `__provider is ${text.length} bytes`);
-    assert.ok(!text.includes("function waitFor"), "the core is not copied by value");
+  it("captures the provider by reference to its own module of the installed package: at most 1 KB per policy", () => {
+    assert.match(text, new RegExp(`require\\("${packageName}/dist/sdk/nodejs/provider\\.js"\\)`));
+    // As the file backend stores it: a JSON string, once in the inputs and once in the outputs of each policy.
+    const perPolicy = 2 * Buffer.byteLength(JSON.stringify(text));
+    assert.ok(perPolicy <= 1024, `__provider takes ${perPolicy} bytes per policy`);
+    for (const copied of ["function waitFor", "lifecycle", "async check", "AmpClient"]) {
+      assert.ok(!text.includes(copied), `${copied} is copied by value`);
+    }
   });
 
   it("contains no credentials, client or settings", () => {
