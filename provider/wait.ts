@@ -1,10 +1,12 @@
 /**
- * Time: the clock seam, geometric polling, and retries with capped, jittered backoff.
+ * Time: the clock seam, geometric polling, and retries with capped, jittered backoff through the process's
+ * shared rate limiter.
  */
 import { getRetryAfterHint, isServerError, isThrottlingError, isTransientError } from "@smithy/core/retry";
 import type { SdkError } from "@smithy/types";
 
 import { WaitTimeoutError, messageOf } from "./errors";
+import { type AdaptiveRateLimiter, type Ticket, sharedLimiter } from "./limiter";
 
 /** Time as the core sees it, so tests can run waits without sleeping. */
 export interface Clock {
@@ -60,6 +62,8 @@ export interface TimingOptions {
   /** Absolute time (on `clock`) after which the operation gives up. */
   deadline: number;
   schedule?: PollSchedule;
+  /** The rate limiter calls go through; default the process's shared one on the real clock. `null`: none. */
+  limiter?: AdaptiveRateLimiter | null;
 }
 
 /**
@@ -142,17 +146,31 @@ export async function withRetries<T>(
 ): Promise<T> {
   const { clock, deadline } = options;
   const backoff = options.backoff ?? defaultBackoff;
+  const limiter =
+    options.limiter !== undefined
+      ? (options.limiter ?? undefined)
+      : clock === systemClock
+        ? sharedLimiter()
+        : undefined;
   for (let attempt = 1; ; attempt++) {
+    // Every attempt waits its turn in the process's limiter, which refuses at once a turn past the deadline.
+    const ticket: Ticket | undefined = await limiter?.acquire(deadline);
     try {
       return await beforeDeadline(call, options);
     } catch (err) {
+      const hint = getRetryAfterHint((err as { $response?: unknown }).$response);
+      const hintMs = hint ? hint.getTime() - Date.now() : undefined;
+      if (ticket !== undefined && typeof err === "object" && err !== null && isThrottlingError(err as SdkError)) {
+        limiter!.onThrottled(ticket, hintMs);
+      }
       if (!isRetryable(err)) {
         throw err;
       }
       let delay = backoffDelay(attempt, clock.random(), backoff);
-      const hint = getRetryAfterHint((err as { $response?: unknown }).$response);
-      if (hint) {
-        delay = Math.min(Math.max(delay, hint.getTime() - Date.now()), Math.max(backoff.capMs, 20_000));
+      if (hintMs !== undefined) {
+        // At least the Retry-After asked for, plus up to 10 % so that the calls refused together come back apart.
+        const jittered = hintMs + 0.1 * Math.max(0, hintMs) * clock.random();
+        delay = Math.min(Math.max(delay, jittered), Math.max(backoff.capMs, 20_000));
       }
       if (clock.now() + delay > deadline) {
         Object.assign(err as object, { retryAttempts: attempt });

@@ -39,9 +39,21 @@ describe("serialization of the dynamic provider (real serializer, installed pack
     // As the file backend stores it: a JSON string, once in the inputs and once in the outputs of each policy.
     const perPolicy = 2 * Buffer.byteLength(JSON.stringify(text));
     assert.ok(perPolicy <= 1024, `__provider takes ${perPolicy} bytes per policy`);
-    for (const copied of ["function waitFor", "lifecycle", "async check", "AmpClient"]) {
+    for (const copied of ["function waitFor", "lifecycle", "async check", "limiter", "TokenBucket"]) {
       assert.ok(!text.includes(copied), `${copied} is copied by value`);
     }
+  });
+
+  it("is the same text after the provider has made calls (the shared limiter's state is not captured)", async () => {
+    // Module-level state of the core (the rate limiter, the learned transition times) must stay out of state.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const limiter = require(`${installedDir}/dist/provider/limiter.js`) as typeof import("../../provider/limiter");
+    const shared = limiter.sharedLimiter();
+    for (let i = 0; i < 5; i++) await shared.acquire();
+    shared.onThrottled(await shared.acquire(), 1000);
+    assert.ok(shared.state().pace !== undefined, "the limiter learned a pace");
+    // A fresh serialization (the SDK caches one per provider object; the serializer itself does not).
+    assert.equal(await serializeInstalledProvider(), text);
   });
 
   it("contains no credentials, client or settings", () => {
