@@ -9,10 +9,12 @@
  *
  * - It starts open: until AMP refuses a call, nothing waits (a stack that is never throttled pays nothing).
  * - On a 429 it counts the calls of this process that the service accepted in the second before the refused
- *   one (with a one-second window, exactly what it had room for) and paces at `headroom` × that. A later
- *   refusal lowers the estimate by at most `decrease` (or to the new count, if higher), once per window.
+ *   one (widened by the refused call's round trip: the service counts arrivals), with a one-second window
+ *   exactly what it had room for, and paces at `headroom` × that. A later refusal lowers the estimate by at
+ *   most `decrease` (or to the new count, if higher), once per congestion (refusals of calls sent up to a window
+ *   after an adjustment belong to the congestion it answered).
  * - No call is released before the service has room again: the moment the oldest call counted in its window
- *   leaves it, and never later than the `Retry-After` the service asked for.
+ *   leaves it (plus that round trip), and never later than the `Retry-After` the service asked for.
  * - A refusal that this process's own traffic does not explain (fewer than `minEvidence` calls in the window:
  *   another client of the account, a transient fault) changes nothing: only that call backs off.
  * - After `holdMs` without a refusal the pace rises by `growthPerSecond`, so that a raised limit is found
@@ -50,8 +52,8 @@ export const defaultRateLimiterOptions: RateLimiterOptions = {
   headroom: 0.95,
   decrease: 0.9,
   minEvidence: 3,
-  holdMs: 5000,
-  growthPerSecond: 0.05,
+  holdMs: 10_000,
+  growthPerSecond: 0.03,
   forgetMs: 60_000,
 };
 
@@ -92,8 +94,8 @@ export class AdaptiveRateLimiter {
   private firstAdjustment: number | undefined;
   /** No release before this time: when the service has room again after a refusal. */
   private notBefore = -Infinity;
-  /** When the previous call was released. */
-  private lastRelease = -Infinity;
+  /** The turn of the previous call: its release time, or earlier when the release came late (timer lag). */
+  private lastTurn = -Infinity;
   /** Calls released within the last two windows, oldest first. */
   private recent: Ticket[] = [];
   private readonly queue: Waiter[] = [];
@@ -138,14 +140,18 @@ export class AdaptiveRateLimiter {
     this.refusals++;
     ticket.refused = true;
     this.forgetOld(now);
+    // The service counts a call when it arrives, ours when it leaves: widen our window by the refused call's
+    // round trip, so that calls still counted by the service are counted here too.
+    const skew = Math.max(0, now - ticket.sentAt);
     const window = this.recent.filter(
-      (t) => !t.refused && t.sentAt > ticket.sentAt - this.options.windowMs && t.sentAt <= ticket.sentAt,
+      (t) => !t.refused && t.sentAt > ticket.sentAt - this.options.windowMs - skew && t.sentAt <= ticket.sentAt,
     );
     if (window.length < this.options.minEvidence) {
       return;
     }
-    if (ticket.sentAt <= this.lastAdjustment) {
-      // Sent before the last adjustment: the pace has already answered this congestion.
+    if (ticket.sentAt <= this.lastAdjustment + this.options.windowMs) {
+      // Sent before the last adjustment or within a window after it, while the calls the service still counts
+      // from before it are leaving its window: the pace has already answered this congestion.
       return;
     }
     const counted = (window.length * 1000) / this.options.windowMs;
@@ -154,7 +160,8 @@ export class AdaptiveRateLimiter {
     this.lastAdjustment = now;
     this.firstAdjustment ??= now;
     this.adjustments++;
-    let free = window[0].sentAt + this.options.windowMs;
+    const inWindow = window.filter((t) => t.sentAt > ticket.sentAt - this.options.windowMs);
+    let free = (inWindow[0] ?? window[0]).sentAt + this.options.windowMs + skew;
     if (retryAfterMs !== undefined && Number.isFinite(retryAfterMs)) {
       free = Math.min(free, now + Math.max(0, retryAfterMs));
     }
@@ -198,7 +205,7 @@ export class AdaptiveRateLimiter {
   }
 
   private earliestRelease(now: number): number {
-    return Math.max(this.notBefore, this.lastRelease + this.spacing(now));
+    return Math.max(this.notBefore, this.lastTurn + this.spacing(now));
   }
 
   /** When the call `position` places behind the head of the queue would be released at the current pace. */
@@ -208,7 +215,12 @@ export class AdaptiveRateLimiter {
 
   private release(now: number): Ticket {
     const ticket: Ticket = { sentAt: now, refused: false };
-    this.lastRelease = now;
+    // Turns stay on the pace's grid when a release comes a little late (a busy event loop fires timers late),
+    // so that lateness does not add up into a lower rate; by at most half the headroom's slack in a window,
+    // so that no window ever holds more calls than the learned rate.
+    const catchUp = 0.5 * this.options.windowMs * (1 / this.options.headroom - 1);
+    const spacing = this.spacing(now);
+    this.lastTurn = spacing === 0 ? now : Math.max(this.earliestRelease(now), now - catchUp);
     this.released++;
     this.recent.push(ticket);
     this.forgetOld(now);

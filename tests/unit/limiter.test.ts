@@ -203,13 +203,13 @@ describe("the shared adaptive rate limiter (fake clock)", () => {
     assert.equal(limiter.state().learnedRate, 18);
   });
 
-  it("holds its pace for 5 s after a refusal, then raises it 5 % a second, and opens after a quiet minute", async () => {
+  it("holds its pace for 10 s after a refusal, then raises it 3 % a second, and opens after a quiet minute", async () => {
     const time = new FakeTime();
     const limiter = await learned20(time);
-    await time.run(100 + 5000);
+    await time.run(100 + 10_000);
     assert.equal(limiter.state().learnedRate, 20);
-    await time.run(100 + 7000);
-    assert.ok(Math.abs(limiter.state().learnedRate! - 20 * 1.05 ** 2) < 1e-9);
+    await time.run(100 + 12_000);
+    assert.ok(Math.abs(limiter.state().learnedRate! - 20 * 1.03 ** 2) < 1e-9);
     await time.run(100 + 60_000);
     assert.equal(limiter.state().pace, undefined);
   });
