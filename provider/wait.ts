@@ -79,7 +79,7 @@ export interface TimingOptions {
 
 /**
  * How long transitions took in this process: per transition, the time from the start of each recent
- * completed wait to the poll that saw it done.
+ * completed wait to the poll that saw it done (when that poll was asked for).
  */
 export class TransitionMemory {
   private readonly samples = new Map<string, number[]>();
@@ -194,11 +194,14 @@ export async function waitFor<T>(
     }
     await clock.sleep(delay);
     polls++;
+    // When the poll was asked for, not when it was answered: under a rate limit a poll waits its turn, and the
+    // next wait should ask that much earlier, not learn the queue as part of the transition.
+    const polledAt = clock.now();
     try {
       const result = await probe();
       lastStatus = result.status;
       if (result.done) {
-        memory?.record(transition, clock.now() - start);
+        memory?.record(transition, polledAt - start);
         return result.value as T;
       }
     } catch (err) {
