@@ -22,9 +22,19 @@
  * - A call whose turn would come after its operation's deadline is refused at once (a `WaitTimeoutError`),
  *   never held past it.
  *
+ * There is one limiter per AMP endpoint, region and profile the process calls (AWS limits an account's calls
+ * per region): in practice one per process. The AMP seam (provider/amp.ts) sends every call through
+ * `paced`; the retry loop (provider/wait.ts) runs each attempt within `operationDeadline`, so the limiter
+ * knows the deadline of the operation a call belongs to.
+ *
  * Its state is module-level and per process. That is safe for the dynamic provider: Pulumi's serializer
  * captures the provider module by reference (`require`), so nothing here is ever serialized.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
+
+import { getRetryAfterHint, isThrottlingError } from "@smithy/core/retry";
+import type { SdkError } from "@smithy/types";
+
 import { WaitTimeoutError } from "./errors";
 import type { Clock } from "./wait";
 
@@ -275,7 +285,7 @@ export class AdaptiveRateLimiter {
 
   private deadlineError(now: number, expected: number, deadline: number): WaitTimeoutError {
     const pace = this.state().pace;
-    return new WaitTimeoutError(
+    const err = new WaitTimeoutError(
       `timed out: AMP is throttling this account and the process's shared rate limiter ` +
         `(${pace === undefined ? "waiting for the service's window" : `pacing ${pace.toFixed(1)} calls/s`}, ` +
         `${this.queue.length} calls queued) would send this call ${((expected - now) / 1000).toFixed(1)}s from now, ` +
@@ -283,6 +293,32 @@ export class AdaptiveRateLimiter {
         "nothing was sent",
       undefined,
     );
+    return Object.assign(err, { limiterRefusal: true });
+  }
+}
+
+/** Whether `err` is the limiter's refusal of a call whose turn would come after its operation's deadline. */
+export function isLimiterRefusal(err: unknown): boolean {
+  return typeof err === "object" && err !== null && (err as { limiterRefusal?: unknown }).limiterRefusal === true;
+}
+
+/** The deadline (ms since the epoch) of the operation the current call belongs to, if known. */
+export const operationDeadline = new AsyncLocalStorage<number>();
+
+/**
+ * Runs one AMP call in its turn: waits for `limiter` to release it (refused at once if its turn would come
+ * after the operation's deadline), and reports a 429 with its `Retry-After`.
+ */
+export async function paced<T>(limiter: AdaptiveRateLimiter, call: () => Promise<T>): Promise<T> {
+  const ticket = await limiter.acquire(operationDeadline.getStore() ?? Infinity);
+  try {
+    return await call();
+  } catch (err) {
+    if (typeof err === "object" && err !== null && isThrottlingError(err as SdkError)) {
+      const hint = getRetryAfterHint((err as { $response?: unknown }).$response);
+      limiter.onThrottled(ticket, hint ? hint.getTime() - Date.now() : undefined);
+    }
+    throw err;
   }
 }
 
@@ -293,15 +329,22 @@ const realTime: Clock = {
   random: () => Math.random(),
 };
 
-let shared: AdaptiveRateLimiter | undefined;
+const shared = new Map<string, AdaptiveRateLimiter>();
 
-/** The process's limiter, on real time: every AMP call of every resource goes through it. */
-export function sharedLimiter(): AdaptiveRateLimiter {
-  shared ??= new AdaptiveRateLimiter(realTime);
-  return shared;
+/**
+ * The process's limiter for the AMP endpoint `key` names (endpoint, region and profile), on real time: every
+ * AMP call of every resource to that endpoint goes through it.
+ */
+export function sharedLimiter(key = ""): AdaptiveRateLimiter {
+  let limiter = shared.get(key);
+  if (limiter === undefined) {
+    limiter = new AdaptiveRateLimiter(realTime);
+    shared.set(key, limiter);
+  }
+  return limiter;
 }
 
-/** Replaces the process's limiter with a new, open one (benchmarks and tests that measure a cold start). */
+/** Replaces the process's limiters with new, open ones (benchmarks and tests that measure a cold start). */
 export function resetSharedLimiter(): void {
-  shared = undefined;
+  shared.clear();
 }

@@ -1,12 +1,12 @@
 /**
  * Time: the clock seam, polling (geometric, then around what this process has learned), and retries with
- * capped, jittered backoff through the process's shared rate limiter.
+ * capped, jittered backoff, each attempt within its operation's deadline (which the rate limiter honours).
  */
 import { getRetryAfterHint, isServerError, isThrottlingError, isTransientError } from "@smithy/core/retry";
 import type { SdkError } from "@smithy/types";
 
 import { WaitTimeoutError, messageOf } from "./errors";
-import { type AdaptiveRateLimiter, type Ticket, sharedLimiter } from "./limiter";
+import { isLimiterRefusal, operationDeadline } from "./limiter";
 
 /** Time as the core sees it, so tests can run waits without sleeping. */
 export interface Clock {
@@ -73,8 +73,6 @@ export interface TimingOptions {
    * clock: a test's fake time must not teach real waits). `null`: never learn.
    */
   transitions?: TransitionMemory | null;
-  /** The rate limiter calls go through; default the process's shared one on the real clock. `null`: none. */
-  limiter?: AdaptiveRateLimiter | null;
 }
 
 /**
@@ -251,23 +249,22 @@ export async function withRetries<T>(
 ): Promise<T> {
   const { clock, deadline } = options;
   const backoff = options.backoff ?? defaultBackoff;
-  const limiter =
-    options.limiter !== undefined
-      ? (options.limiter ?? undefined)
-      : clock === systemClock
-        ? sharedLimiter()
-        : undefined;
+  let previous: unknown;
   for (let attempt = 1; ; attempt++) {
-    // Every attempt waits its turn in the process's limiter, which refuses at once a turn past the deadline.
-    const ticket: Ticket | undefined = await limiter?.acquire(deadline);
     try {
-      return await beforeDeadline(call, options);
+      // The deadline travels with the attempt to the shared rate limiter (limiter.ts), on the real clock only.
+      return await operationDeadline.run(clock === systemClock ? deadline : Infinity, () =>
+        beforeDeadline(call, options),
+      );
     } catch (err) {
+      if (isLimiterRefusal(err) && previous !== undefined) {
+        // The limiter would send the next attempt after the deadline: give up with the error that made us retry.
+        Object.assign(previous as object, { retryAttempts: attempt - 1 });
+        throw previous;
+      }
+      previous = err;
       const hint = getRetryAfterHint((err as { $response?: unknown }).$response);
       const hintMs = hint ? hint.getTime() - Date.now() : undefined;
-      if (ticket !== undefined && typeof err === "object" && err !== null && isThrottlingError(err as SdkError)) {
-        limiter!.onThrottled(ticket, hintMs);
-      }
       if (!isRetryable(err)) {
         throw err;
       }

@@ -1,7 +1,14 @@
 import assert from "node:assert/strict";
 
 import { WaitTimeoutError } from "../../provider/errors";
-import { AdaptiveRateLimiter, type Ticket, sharedLimiter } from "../../provider/limiter";
+import {
+  AdaptiveRateLimiter,
+  type Ticket,
+  isLimiterRefusal,
+  operationDeadline,
+  paced,
+  sharedLimiter,
+} from "../../provider/limiter";
 import { type Clock, withRetries } from "../../provider/wait";
 
 /**
@@ -214,7 +221,7 @@ describe("the shared adaptive rate limiter (fake clock)", () => {
     assert.equal(limiter.state().pace, undefined);
   });
 
-  it("is fed by withRetries: every attempt waits its turn, and a 429 teaches the limiter", async () => {
+  it("paces each call through `paced`, and a 429 teaches the limiter", async () => {
     const time = new FakeTime();
     const limiter = new AdaptiveRateLimiter(time);
     await burst(limiter, 5);
@@ -222,37 +229,54 @@ describe("the shared adaptive rate limiter (fake clock)", () => {
       name: "ThrottlingException",
       $metadata: { httpStatusCode: 429 },
     });
-    let attempts = 0;
-    const done = withRetries(
-      async () => {
-        if (attempts++ === 0) throw throttled;
-        return "ok";
-      },
-      { clock: time, deadline: 60_000, limiter },
+    await assert.rejects(
+      paced(limiter, async () => {
+        throw throttled;
+      }),
+      (err) => err === throttled,
     );
-    await time.run();
-    assert.equal(await done, "ok");
     assert.equal(limiter.state().refusals, 1);
     assert.equal(limiter.state().learnedRate, 5);
   });
 
-  it("is not used by waits on another clock than the real one", async () => {
-    const before = sharedLimiter().state();
+  it("takes the deadline from the operation the call belongs to, and refuses a turn after it at once", async () => {
+    const time = new FakeTime();
+    const limiter = await learned20(time);
+    for (let i = 0; i < 40; i++) void limiter.acquire();
+    let called = false;
+    await assert.rejects(
+      operationDeadline.run(2000, () => paced(limiter, async () => (called = true))),
+      (err: unknown) => isLimiterRefusal(err) && WaitTimeoutError.isInstance(err),
+    );
+    assert.equal(called, false, "nothing was sent");
+  });
+
+  it("makes withRetries give up with the error that made it retry when the next turn would pass the deadline", async () => {
     const time = new FakeTime();
     const throttled = Object.assign(new Error("Rate exceeded"), {
       name: "ThrottlingException",
       $metadata: { httpStatusCode: 429 },
     });
+    const refusal = Object.assign(new WaitTimeoutError("timed out: rate limiter", undefined), { limiterRefusal: true });
     let attempts = 0;
     const done = withRetries(
       async () => {
-        if (attempts++ === 0) throw throttled;
-        return "ok";
+        throw attempts++ === 0 ? throttled : refusal;
       },
       { clock: time, deadline: 60_000 },
     );
+    const outcome = done.then(
+      () => assert.fail("succeeded"),
+      (err: unknown) => err,
+    );
     await time.run();
-    assert.equal(await done, "ok");
-    assert.deepEqual(sharedLimiter().state(), before);
+    const err = await outcome;
+    assert.equal(err, throttled);
+    assert.equal((err as { retryAttempts?: number }).retryAttempts, 1);
+  });
+
+  it("keeps one limiter per AMP endpoint, region and profile", () => {
+    assert.equal(sharedLimiter("http://a us-east-1 "), sharedLimiter("http://a us-east-1 "));
+    assert.notEqual(sharedLimiter("http://a us-east-1 "), sharedLimiter("http://b us-east-1 "));
   });
 });
