@@ -259,8 +259,7 @@ export async function withRetries<T>(
     } catch (err) {
       if (isLimiterRefusal(err) && previous !== undefined) {
         // The limiter would send the next attempt after the deadline: give up with the error that made us retry.
-        Object.assign(previous as object, { retryAttempts: attempt - 1 });
-        throw previous;
+        throw Object.assign(previous as Error, { retryAttempts: attempt - 1 });
       }
       previous = err;
       const hint = getRetryAfterHint((err as { $response?: unknown }).$response);
