@@ -176,7 +176,8 @@ export async function benchLifecycleEconomy(options: BenchOptions): Promise<{ ma
     "",
     `Emulator transition ${delayMs / 1000} s (so that the status polls show), ${runs} runs, each on a new workspace; ` +
       "calls counted with `callCounts()` around each call of `provider/lifecycle.ts`. The default poll schedule " +
-      `predicts ${predicted} polls for a ${delayMs / 1000} s transition.`,
+      `predicts ${predicted} polls for a ${delayMs / 1000} s transition on a cold wait; once the process has seen ` +
+      "the transition, the waiter polls around it (section 2b), so later operations poll less.",
     "",
     table(
       ["operation", "calls by API operation: median (min–max)", "total", "target", "verdict"],

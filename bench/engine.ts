@@ -2,8 +2,9 @@
  * The real Pulumi engine on `bench/programs/many`:
  *  1b. API economy of each CLI command on 1-policy stacks (counted at the emulator);
  *  3.  engine overhead: wall time and peak memory of preview, up, a no-op preview and destroy for stacks of
- *      1, 10, 100 and 500 policies, per resource, with the state size and the `__provider` bytes;
- *  4b. throughput of `pulumi up`/`destroy` on a 200-policy stack under the emulator's rate limit.
+ *      1, 10, 100, 500 and 1,000 policies, per resource, with the state size and the `__provider` bytes;
+ *  4b. throughput of `pulumi up` (create), `pulumi up` (update) and `pulumi destroy` on a 200-policy stack under
+ *      the emulator's rate limit of N = 5 and N = 20 calls/s (`benchEngineThroughput`).
  * Each stack is measured for the dynamic provider and, when the plugin front door is built, for the plugin, in
  * the same run (interleaved), so that their ratio compares like with like.
  */
@@ -53,17 +54,17 @@ interface StackResult {
 
 const writer = "111122223333";
 
+/** The engine sections' outcome: markdown parts by name, and verdicts. */
 export interface EngineResults {
-  economyMarkdown: string;
-  overheadMarkdown: string;
-  throughputMarkdown: string;
+  parts: Record<string, string>;
   verdicts: Verdict[];
-  pluginNote: string;
-  frontDoors: FrontDoor[];
 }
 
+/** The runs of each limit (calls/s) of the throughput benchmark (full mode). */
+const throughputRuns: Record<number, number> = { 5: 1, 20: 2 };
+
 export async function benchEngine(options: BenchOptions): Promise<EngineResults> {
-  const sizes = options.sizes ?? (options.quick ? [1, 10] : [1, 10, 100, 500]);
+  const sizes = options.sizes ?? (options.quick ? [1, 10] : [1, 10, 100, 500, 1000]);
   const runs = options.runs ?? (options.quick ? 1 : 3);
   const bench = await startEmulator({ transitionDelayMs: 0 });
   const { emulator } = bench;
@@ -134,7 +135,6 @@ export async function benchEngine(options: BenchOptions): Promise<EngineResults>
     );
   };
 
-  const throughputRowsByDoor = new Map<FrontDoor, ThroughputRow[]>();
   try {
     for (const size of sizes) {
       for (let run = 0; run < runs; run++) {
@@ -145,25 +145,12 @@ export async function benchEngine(options: BenchOptions): Promise<EngineResults>
         }
       }
     }
-    if (!options.quick && sizes.length >= 2) {
+    if (!options.quick && sizes.length >= 2 && process.env.BENCH_CHECKPOINTS_DIAGNOSTIC === "1") {
       // Diagnostic: the two largest stacks again with the engine's checkpoints off, to separate the provider's
       // per-resource cost from the backend rewriting the whole state after every step.
       for (const size of sizes.slice(-2)) {
         for (const frontDoor of frontDoors) {
           await measureStack(frontDoor, size, 0, false, withoutCheckpoints, { PULUMI_SKIP_CHECKPOINTS: "true" });
-        }
-      }
-    }
-    if (!options.quick) {
-      for (const frontDoor of frontDoors) {
-        throughputRowsByDoor.set(frontDoor, [
-          { label: `${frontDoor}: pulumi up (200 creates)`, limit: 20, runs: [] },
-          { label: `${frontDoor}: pulumi destroy (200 deletes)`, limit: 20, runs: [] },
-        ]);
-      }
-      for (let run = 0; run < runs; run++) {
-        for (const frontDoor of frontDoors) {
-          await engineThroughput(program, bench, frontDoor, run, throughputRowsByDoor.get(frontDoor)!, options);
         }
       }
     }
@@ -175,66 +162,131 @@ export async function benchEngine(options: BenchOptions): Promise<EngineResults>
   const verdicts: Verdict[] = [];
   const economyMarkdown = economyReport(results, frontDoors, verdicts);
   const overheadMarkdown = overheadReport(results, withoutCheckpoints, sizes, frontDoors, runs, verdicts, options);
-  const allThroughput = [...throughputRowsByDoor.values()].flat();
-  let throughputMarkdown = "";
-  if (allThroughput.length > 0) {
-    const limited = allThroughput.flatMap((r) => r.runs);
-    const ratio = summarize(limited.map((r) => r.acceptedPerSecond / 20));
-    const failures = limited.reduce((a, r) => a + r.failures, 0);
-    verdicts.push({
-      target: "4. (engine) 200-policy stack at N=20/s: no failure, close to N (median ≥ 0.9 N)",
-      met: failures === 0 && ratio.median >= 0.9,
-      evidence: `${failures} failed commands; achieved ${fmt(ratio, times)} N`,
-    });
-    throughputMarkdown = [
-      "### 4b. Through the engine",
-      "",
-      "A 200-policy stack of `bench/programs/many` on 200 workspaces: `pulumi up --skip-preview` then " +
-        `\`pulumi destroy --skip-preview\` with the engine's default parallelism (${engineDefaultParallelism()} here), ` +
-        "the emulator limited to N=20 calls/s as above. *Failed operations* counts failed commands.",
-      "",
-      table(throughputHeader, throughputRows(allThroughput)),
-      "",
-      diagnosis(throughputRowsByDoor.get("dynamic")?.[0].runs ?? [], 20),
-    ].join("\n");
-  }
   const pluginNote =
     program.pluginDir !== undefined
       ? `The plugin front door was measured from \`${displayPath(program)}\`, registered in the copied ` +
         "Pulumi.yaml under `plugins: providers:`."
       : `The plugin front door was not measured: ${program.pluginReason}.`;
-  return { economyMarkdown, overheadMarkdown, throughputMarkdown, verdicts, pluginNote, frontDoors };
+  return {
+    parts: { engineEconomy: economyMarkdown, engineOverhead: overheadMarkdown, pluginNote },
+    verdicts,
+  };
 }
+
+/**
+ * 4b: a 200-policy stack created (`pulumi up`), updated (`pulumi up` after a change of every policy) and
+ * destroyed under the emulator's rate limit, for each front door and limit. Each command is a new provider
+ * process, so each starts with a cold (open) rate limiter.
+ */
+export async function benchEngineThroughput(options: BenchOptions, limit: number): Promise<EngineResults> {
+  const verdicts: Verdict[] = [];
+  const heading = `### 4b. Through the engine, N = ${limit}`;
+  if (options.quick) {
+    return {
+      parts: { markdown: `${heading}\n\nNot run with --quick (200 policies under a rate limit take minutes).` },
+      verdicts,
+    };
+  }
+  const throughputLimits = [{ limit, runs: throughputRuns[limit] ?? 1 }];
+  const bench = await startEmulator({ transitionDelayMs: 0 });
+  options.log("  engine throughput: installing the bench program (npm install of the packed package)");
+  const program = await BenchProgram.install(options.tmp, bench.env);
+  const frontDoors: FrontDoor[] = program.pluginDir !== undefined ? ["dynamic", "plugin"] : ["dynamic"];
+  const rows: ThroughputRow[] = [];
+  try {
+    for (const { limit, runs } of throughputLimits) {
+      const byDoor = new Map<FrontDoor, ThroughputRow[]>();
+      for (const frontDoor of frontDoors) {
+        const doorRows = engineThroughputPhases(options.sizes?.[0] ?? 200).map((phase) => ({
+          label: `${frontDoor}: ${phase.label}`,
+          limit,
+          runs: [] as PhaseFigures[],
+        }));
+        byDoor.set(frontDoor, doorRows);
+        rows.push(...doorRows);
+      }
+      for (let run = 0; run < (options.runs ?? runs); run++) {
+        for (const frontDoor of frontDoors) {
+          await engineThroughput(program, bench, frontDoor, limit, run, byDoor.get(frontDoor)!, options);
+        }
+      }
+    }
+  } finally {
+    program.dispose();
+    await bench.stop();
+  }
+  for (const { limit } of throughputLimits) {
+    const limited = rows.filter((r) => r.limit === limit);
+    const figures = limited.flatMap((r) => r.runs);
+    const failures = figures.reduce((a, r) => a + r.failures, 0);
+    const perRow = limited.map((r) => ({
+      label: r.label,
+      ratio: summarize(r.runs.map((x) => x.acceptedPerSecond / limit)),
+    }));
+    verdicts.push({
+      target: `#11.3 (engine) 200 policies at N=${limit}/s, create, update, delete, both doors: no failure, median ≥ 0.9 N each`,
+      met: failures === 0 && perRow.every((r) => r.ratio.median >= 0.9),
+      evidence: `${failures} failed commands; ` + perRow.map((r) => `${r.label} ${fmt(r.ratio, times)} N`).join("; "),
+    });
+  }
+  const markdown = [
+    heading,
+    "",
+    "A 200-policy stack of `bench/programs/many` on 200 workspaces: `pulumi up --skip-preview` (200 creates), " +
+      "`pulumi up --skip-preview` after a change of every policy (200 updates), then `pulumi destroy --skip-preview`, " +
+      `with the engine's default parallelism (${engineDefaultParallelism()} here), the emulator limited to N calls/s ` +
+      "as above. Every command starts a new provider process, so each starts with a cold, open limiter. " +
+      "*Failed operations* counts failed commands.",
+    "",
+    table(throughputHeader, throughputRows(rows)),
+    "",
+    ...throughputLimits.map(({ limit }) =>
+      diagnosis(
+        rows.filter((r) => r.limit === limit && r.label.endsWith("creates)")).flatMap((r) => r.runs),
+        limit,
+      ),
+    ),
+  ].join("\n\n");
+  return { parts: { markdown }, verdicts };
+}
+
+/** The commands of one throughput run on a stack of `size`, in order. */
+const engineThroughputPhases = (size: number) => [
+  { label: `pulumi up (${size} creates)`, args: ["up", "--yes", "--skip-preview"], writer: "111122223333" },
+  { label: `pulumi up (${size} updates)`, args: ["up", "--yes", "--skip-preview"], writer: "444455556666" },
+  { label: `pulumi destroy (${size} deletes)`, args: ["destroy", "--yes", "--skip-preview"], writer: "444455556666" },
+];
 
 async function engineThroughput(
   program: BenchProgram,
   bench: BenchEmulator,
   frontDoor: FrontDoor,
+  limit: number,
   run: number,
   rows: ThroughputRow[],
   options: BenchOptions,
 ): Promise<void> {
   const { emulator } = bench;
-  const size = 200;
-  const prefix = `t${frontDoor[0]}${run}-`;
-  const stack = `throughput-${frontDoor}-${run}`;
+  // --sizes=<n> runs a smaller stack (a trial of the harness); the report's figures are for 200.
+  const size = options.sizes?.[0] ?? 200;
+  const prefix = `t${frontDoor[0]}${limit}-${run}-`;
+  const stack = `throughput-${frontDoor}-${limit}-${run}`;
   for (let i = 0; i < size; i++) {
     emulator.createWorkspace({ workspaceId: `${prefix}${i}` });
   }
   await program.newStack(stack, { count: size, workspaceIdPrefix: prefix, frontDoor, writerAccountId: writer });
-  emulator.setRateLimit(20);
+  emulator.setRateLimit(limit);
   try {
-    for (const [index, args] of [
-      ["up", "--yes", "--skip-preview"],
-      ["destroy", "--yes", "--skip-preview"],
-    ].entries()) {
+    for (const [index, phase] of engineThroughputPhases(size).entries()) {
+      await program.setConfig("writerAccountId", phase.writer);
       emulator.clearRequestLog();
-      const measured = await program.pulumi(args);
+      const measured = await program.pulumi(phase.args);
       const figures: PhaseFigures = phaseFigures(bench, measured.wallMs, measured.code === 0 ? 0 : 1);
       rows[index].runs.push(figures);
       options.log(
-        `  engine throughput: ${frontDoor} ${args[0]} run ${run + 1}: ${seconds(measured.wallMs)}, ` +
-          `${num(figures.acceptedPerSecond)} calls/s, ${figures.throttled} × 429` +
+        `  engine throughput: ${frontDoor} N=${limit} ${phase.label} run ${run + 1}: ${seconds(measured.wallMs)}, ` +
+          `${num(figures.acceptedPerSecond)} calls/s (${times(figures.acceptedPerSecond / limit)} N), ` +
+          `${figures.throttled} × 429` +
           (measured.code === 0 ? "" : ` FAILED: ${firstLines(measured.stdout + measured.stderr, 8)}`),
       );
     }
@@ -510,42 +562,66 @@ function overheadReport(
     }
   }
 
-  // Verdicts: flat marginal cost from 10 to 500.
+  // Verdicts: the marginal cost per added policy at the largest size within 1.5× of that at 100 (10 → 100).
+  const at = (m: number[], size: number) => m[sizes.indexOf(size) - 1];
   for (const door of frontDoors) {
     const perUp = marginals.get(`${door}/up`) ?? [];
     const perPreview = marginals.get(`${door}/preview`) ?? [];
-    if (sizes.length >= 3 && sizes[0] === 1 && sizes[sizes.length - 1] >= 500) {
-      // Marginals between consecutive sizes (the first, from 1, mostly shows start-up noise): flat = the last
-      // within 1.5× of the one before.
-      const flat = (m: number[]) => m[m.length - 1] <= 1.5 * Math.max(m[m.length - 2], 1);
-      const pair = (m: number[]) => `${num(m[m.length - 2])} → ${num(m[m.length - 1])}`;
-      const spans = `${sizes[sizes.length - 3]}→${sizes[sizes.length - 2]} then ${sizes[sizes.length - 2]}→${sizes[sizes.length - 1]}`;
+    const largest = sizes[sizes.length - 1];
+    if (sizes.includes(10) && sizes.includes(100) && largest >= 500 && sizes.length >= 4) {
+      const before = sizes[sizes.length - 2];
+      const flat = (m: number[]) => at(m, largest) <= 1.5 * Math.max(at(m, 100), 1);
+      const pair = (m: number[]) =>
+        `${num(at(m, 100))} → ${num(at(m, largest))} (${times(at(m, largest) / at(m, 100))})`;
       verdicts.push({
-        target: `3. (${door}) per-resource engine overhead flat from 10 to 500 (linear total)`,
+        target: `#11.2 (${door}) marginal cost per added policy at ${largest} within 1.5× of that at 100 (up, preview)`,
         met: flat(perUp) && flat(perPreview),
         evidence:
-          `marginal ms per added policy, ${spans}: up ${pair(perUp)}, preview ${pair(perPreview)}` +
+          `ms per added policy, 10→100 then ${before}→${largest}: up ${pair(perUp)}, preview ${pair(perPreview)}` +
           (withoutMarginal.has(`${door}/up`)
-            ? `; with the engine's checkpoints off, up ${num(perUp[perUp.length - 2])} → ` +
-              `${num(withoutMarginal.get(`${door}/up`)!)}, preview ${num(perPreview[perPreview.length - 2])} → ` +
+            ? `; with the engine's checkpoints off, up ${num(withoutMarginal.get(`${door}/up`)!)}, preview ` +
               `${num(withoutMarginal.get(`${door}/preview`)!)}`
             : ""),
       });
     } else {
       verdicts.push({
-        target: `3. (${door}) per-resource engine overhead flat from 10 to 500`,
+        target: `#11.2 (${door}) marginal cost per added policy flat up to 1,000`,
         met: "n/a",
-        evidence: `needs sizes from 1 up to 500 (this run: ${sizes.join(", ")})`,
+        evidence: `needs sizes 10, 100 and two of 500 or more (this run: ${sizes.join(", ")})`,
       });
     }
   }
+  if (frontDoors.includes("plugin")) {
+    const cells: string[] = [];
+    let met = true;
+    for (const size of sizes) {
+      for (const name of ["up", "preview"] as const) {
+        const ratios: number[] = [];
+        for (let run = 0; run < runs; run++) {
+          const d = results.find((r) => r.frontDoor === "dynamic" && r.size === size && r.run === run)?.steps[name];
+          const p = results.find((r) => r.frontDoor === "plugin" && r.size === size && r.run === run)?.steps[name];
+          if (d && p) ratios.push(d.wallMs / p.wallMs);
+        }
+        if (ratios.length === 0) continue;
+        const ratio = summarize(ratios);
+        met &&= ratio.median <= 1.3;
+        cells.push(`${size} ${name} ${times(ratio.median)}`);
+      }
+    }
+    verdicts.push({
+      target: "#11.2 dynamic provider within 1.3× of the plugin at every size (up, preview wall time)",
+      met: cells.length > 0 ? met : "n/a",
+      evidence: `dynamic ÷ plugin, median over runs: ${cells.join("; ")}`,
+    });
+  }
   const dynState = results.find((r) => r.frontDoor === "dynamic" && r.state && r.state.policyResources > 0)?.state;
   if (dynState) {
+    const perPolicy = dynState.providerBytes / dynState.policyResources;
     verdicts.push({
-      target: "3. `__provider` bytes per resource small and stated",
-      met: "n/a",
+      target: "#11.1 `__provider` at most 1 KB per policy (engine state, inputs + outputs)",
+      met: perPolicy <= 1024,
       evidence:
-        `${bytes(dynState.providerBytes / dynState.policyResources)} per policy (inputs + outputs), ` +
+        `${bytes(perPolicy)} per policy (inputs + outputs), ` +
         `${num((100 * dynState.providerBytes) / dynState.policyBytes)} % of the policy's state`,
     });
   }
@@ -582,7 +658,7 @@ function overheadReport(
     "#### Marginal cost of one more policy",
     "",
     "(median wall time at the larger size − at the smaller) ÷ (difference in policies), and the same for peak memory. " +
-      "A flat row from 10 to 500 means a linear total.",
+      "A flat row from 10 to 1,000 means a linear total.",
     "",
     table(["front door", "command", ...sizes.slice(1).map((s, k) => `${sizes[k]} → ${s}`)], marginalRows),
     "",

@@ -6,8 +6,11 @@
  *   npm run bench -- --quick           # smoke run (under 2 minutes), writes .bench/BENCHMARKS.quick.md
  *   npm run bench -- --only=model,convergence --out=/tmp/b.md
  *   npm run bench -- --only=engine --sizes=1,100 --runs=1   # engine sizes and runs (partial runs write .bench/)
+ *   npm run bench -- --reuse=throughput,parallel          # take those sections from their last run instead
  *
- * Sections: economy (1a), convergence (2), throughput (4a), engine (1b, 3, 4b), model (5).
+ * Sections: economy (1a), convergence (2), throughput (4a), engine (1b, 3), engine-throughput-5 and
+ * engine-throughput-20 (4b), model (5), parallel (6). Every section run is saved in .bench/sections/<name>.json with when it ran and the
+ * load of the machine, so that a report can gather sections measured at different times (`--reuse`).
  */
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -17,22 +20,49 @@ import * as path from "node:path";
 import { repoRoot } from "../scripts/lib/package";
 import { benchLifecycleEconomy } from "./api-economy";
 import { benchConvergence } from "./convergence";
-import { type EngineResults, benchEngine } from "./engine";
+import { benchEngine, benchEngineThroughput } from "./engine";
 import { machineLines } from "./lib/machine";
 import { type BenchOptions, type Verdict, mark } from "./lib/section";
 import { table } from "./lib/stats";
+import { benchParallelism } from "./parallel";
 import { benchPolicyModel } from "./policy-model";
 import { benchLifecycleThroughput } from "./throughput";
 
 // The AWS SDK's notice that its 2027 releases need Node 22, once per process: noise here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
 
-const sectionNames = ["economy", "convergence", "throughput", "engine", "model"] as const;
+const sectionNames = [
+  "economy",
+  "convergence",
+  "throughput",
+  "engine",
+  "engine-throughput-5",
+  "engine-throughput-20",
+  "model",
+  "parallel",
+] as const;
 type SectionName = (typeof sectionNames)[number];
+
+/** A section's outcome, as saved in .bench/sections/<name>.json. */
+interface SectionRecord {
+  name: SectionName;
+  /** Markdown parts, by name (most sections have one, `markdown`). */
+  parts: Record<string, string>;
+  verdicts: Verdict[];
+  startedAt: string;
+  minutes: number;
+  loadStart: number[];
+  loadEnd: number[];
+  commit: string;
+  quick: boolean;
+}
+
+const sectionsDir = path.join(repoRoot, ".bench", "sections");
 
 interface Args {
   quick: boolean;
   only: Set<SectionName>;
+  reuse: Set<SectionName>;
   out: string;
   build: boolean;
   sizes?: number[];
@@ -45,6 +75,7 @@ function parseArgs(argv: string[]): Args {
   let runs: number | undefined;
   let build = true;
   let only = new Set<SectionName>(sectionNames);
+  let reuse = new Set<SectionName>();
   let out: string | undefined;
   for (const arg of argv) {
     if (arg === "--quick") {
@@ -58,6 +89,13 @@ function parseArgs(argv: string[]): Args {
         throw new Error(`unknown section(s) ${unknown.join(", ")}; sections: ${sectionNames.join(", ")}`);
       }
       only = new Set(names as SectionName[]);
+    } else if (arg.startsWith("--reuse=")) {
+      const names = arg.slice("--reuse=".length).split(",");
+      const unknown = names.filter((n) => !(sectionNames as readonly string[]).includes(n));
+      if (unknown.length > 0) {
+        throw new Error(`unknown section(s) ${unknown.join(", ")}; sections: ${sectionNames.join(", ")}`);
+      }
+      reuse = new Set(names as SectionName[]);
     } else if (arg.startsWith("--sizes=")) {
       sizes = arg
         .slice("--sizes=".length)
@@ -75,14 +113,15 @@ function parseArgs(argv: string[]): Args {
       out = path.resolve(arg.slice("--out=".length));
     } else {
       throw new Error(
-        `unknown argument ${arg}; use --quick, --only=<sections>, --sizes=<n,...>, --runs=<n>, --out=<file>, --no-build`,
+        `unknown argument ${arg}; use --quick, --only=<sections>, --reuse=<sections>, --sizes=<n,...>, --runs=<n>, ` +
+          "--out=<file>, --no-build",
       );
     }
   }
   const partial = only.size < sectionNames.length || sizes !== undefined || runs !== undefined;
   out ??=
     quick || partial ? path.join(repoRoot, ".bench", "BENCHMARKS.quick.md") : path.join(repoRoot, "BENCHMARKS.md");
-  return { quick, only, out, build, sizes, runs };
+  return { quick, only, reuse, out, build, sizes, runs };
 }
 
 async function main(): Promise<void> {
@@ -101,57 +140,97 @@ async function main(): Promise<void> {
   const machine = machineLines();
   console.log(`Benchmarks${args.quick ? " (--quick)" : ""}: ${[...args.only].join(", ")}`);
   machine.forEach((line) => console.log(line));
-  if (args.build && args.only.has("engine") && distIsStale()) {
+  if (
+    args.build &&
+    (args.only.has("engine") ||
+      args.only.has("engine-throughput-5") ||
+      args.only.has("engine-throughput-20") ||
+      args.only.has("parallel")) &&
+    distIsStale()
+  ) {
     // The engine runs the packed package and the plugin runs dist/: both must be the current code.
     options.log("npm run build (dist/ is older than the sources)");
     execFileSync("npm", ["run", "build", "--silent"], { cwd: repoRoot, stdio: "inherit" });
   }
 
-  const verdicts: Verdict[] = [];
-  const parts: Record<string, string> = {};
-  let engine: EngineResults | undefined;
+  const records: SectionRecord[] = [];
+  let measuredNow = false;
+  const runners: Record<SectionName, [string, () => Promise<{ parts: Record<string, string>; verdicts: Verdict[] }>]> =
+    {
+      economy: ["1a. API economy through the lifecycle functions", () => wrap(benchLifecycleEconomy(options))],
+      convergence: ["2. Convergence", () => wrap(benchConvergence(options))],
+      throughput: ["4a. Throughput under a rate limit, lifecycle", () => wrap(benchLifecycleThroughput(options))],
+      engine: ["1b, 3. The real engine: API economy, overhead per resource", () => benchEngine(options)],
+      "engine-throughput-5": ["4b. Throughput under N=5, engine", () => benchEngineThroughput(options, 5)],
+      "engine-throughput-20": ["4b. Throughput under N=20, engine", () => benchEngineThroughput(options, 20)],
+      model: ["5. Policy model", () => wrap(benchPolicyModel(options))],
+      parallel: ["6. pulumi up --parallel", () => wrap(benchParallelism(options))],
+    };
   try {
-    if (args.only.has("economy")) {
-      options.log("1a. API economy through the lifecycle functions");
-      const result = await benchLifecycleEconomy(options);
-      parts.economy = result.markdown;
-      verdicts.push(...result.verdicts);
-    }
-    if (args.only.has("convergence")) {
-      options.log("2. Convergence");
-      const result = await benchConvergence(options);
-      parts.convergence = result.markdown;
-      verdicts.push(...result.verdicts);
-    }
-    if (args.only.has("throughput")) {
-      options.log("4a. Throughput under a rate limit, lifecycle");
-      const result = await benchLifecycleThroughput(options);
-      parts.throughput = result.markdown;
-      verdicts.push(...result.verdicts);
-    }
-    if (args.only.has("engine")) {
-      options.log("1b, 3, 4b. The real engine");
-      engine = await benchEngine(options);
-      verdicts.push(...engine.verdicts);
-    }
-    if (args.only.has("model")) {
-      options.log("5. Policy model");
-      const result = await benchPolicyModel(options);
-      parts.model = result.markdown;
-      verdicts.push(...result.verdicts);
+    for (const name of sectionNames) {
+      if (!args.only.has(name)) continue;
+      if (args.reuse.has(name)) {
+        const saved = path.join(sectionsDir, `${name}.json`);
+        if (!fs.existsSync(saved)) {
+          throw new Error(`--reuse=${name}: no saved run (${path.relative(repoRoot, saved)})`);
+        }
+        const record = JSON.parse(fs.readFileSync(saved, "utf8")) as SectionRecord;
+        options.log(`${runners[name][0]}: reusing the run of ${record.startedAt}`);
+        records.push(record);
+        continue;
+      }
+      options.log(runners[name][0]);
+      measuredNow = true;
+      const sectionStart = Date.now();
+      const loadStart = os.loadavg();
+      const result = await runners[name][1]();
+      const record: SectionRecord = {
+        name,
+        ...result,
+        startedAt: new Date(sectionStart).toISOString().replace(/\.\d+Z$/, "Z"),
+        minutes: (Date.now() - sectionStart) / 60_000,
+        loadStart,
+        loadEnd: os.loadavg(),
+        commit: commitOf(),
+        quick: args.quick,
+      };
+      fs.mkdirSync(sectionsDir, { recursive: true });
+      fs.writeFileSync(path.join(sectionsDir, `${name}.json`), JSON.stringify(record, null, 2));
+      records.push(record);
     }
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
+  const verdicts = records.flatMap((r) => r.verdicts);
+  const parts: Record<string, string> = {};
+  for (const record of records) {
+    for (const [key, text] of Object.entries(record.parts)) {
+      parts[key === "markdown" ? record.name : key] = text;
+    }
+  }
+  machine.push(
+    "- Sections, when each was measured and the load average (1 min) at its start and end:",
+    ...records.map(
+      (r) =>
+        `  - ${r.name}: ${r.startedAt}, ${r.minutes.toFixed(1)} min, load ${r.loadStart[0].toFixed(2)} → ` +
+        `${r.loadEnd[0].toFixed(2)}, commit ${r.commit}${r.quick ? " (--quick)" : ""}`,
+    ),
+  );
 
   const elapsed = (Date.now() - started) / 1000;
-  machine.push(
-    `- Load average at the end: ${os
-      .loadavg()
-      .map((l) => l.toFixed(2))
-      .join(", ")}`,
-  );
-  const report = render(args, machine, verdicts, parts, engine, elapsed);
+  if (measuredNow) {
+    machine.push(
+      `- Load average at the end: ${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(", ")}`,
+    );
+  } else {
+    // Every section was reused: the load now says nothing about the figures; each section's is listed above.
+    machine.splice(0, machine.length, ...machine.filter((line) => !line.startsWith("- Load average at the start")));
+    machine.forEach((line, i) => (machine[i] = line.replace("; measured ", "; report assembled ")));
+  }
+  const report = render(args, machine, verdicts, parts, elapsed);
   fs.mkdirSync(path.dirname(args.out), { recursive: true });
   fs.writeFileSync(args.out, report);
   try {
@@ -167,6 +246,22 @@ async function main(): Promise<void> {
     console.log(`  ${mark(v.met).replace(/\*/g, "").padEnd(7)} ${v.target}\n          ${v.evidence}`);
   }
   console.log(`\nWrote ${path.relative(repoRoot, args.out) || args.out} in ${(elapsed / 60).toFixed(1)} min.`);
+}
+
+/** Adapts a section that returns one markdown text. */
+async function wrap(
+  result: Promise<{ markdown: string; verdicts: Verdict[] }>,
+): Promise<{ parts: Record<string, string>; verdicts: Verdict[] }> {
+  const { markdown, verdicts } = await result;
+  return { parts: { markdown }, verdicts };
+}
+
+function commitOf(): string {
+  try {
+    return execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: repoRoot, encoding: "utf8" }).trim();
+  } catch {
+    return "?";
+  }
 }
 
 /** Whether a source of the package is newer than its build (or the build is missing). */
@@ -190,7 +285,6 @@ function render(
   machine: string[],
   verdicts: Verdict[],
   parts: Record<string, string>,
-  engine: EngineResults | undefined,
   elapsedSeconds: number,
 ): string {
   const argv = process.argv.slice(2);
@@ -208,7 +302,8 @@ function render(
     `Produced by \`${command}\` in ${(elapsedSeconds / 60).toFixed(1)} minutes` +
       (args.quick ? " (a smoke run: fewer sizes and runs; see `npm run bench` for the full tables)." : ".") +
       " `npm run bench -- --quick` is the smoke check (under 2 minutes); `--only=economy,convergence,throughput," +
-      "engine,model` runs some sections.",
+      "engine,engine-throughput-5,engine-throughput-20,model,parallel` runs some sections, and `--reuse=<sections>` takes them from their " +
+      "last run (see Machine for when each section was measured).",
     "",
     "## Machine",
     "",
@@ -232,19 +327,21 @@ function render(
       verdicts.map((v) => [v.target, mark(v.met), v.evidence.replace(/\|/g, "\\|")]),
     ),
   ];
-  if (parts.economy || engine) {
+  if (parts.economy || parts.engineEconomy) {
     out.push("", "## 1. API economy", "", "Calls each operation makes, by AMP API operation.", "");
     if (parts.economy) out.push(parts.economy, "");
-    if (engine) out.push(engine.economyMarkdown, "");
+    if (parts.engineEconomy) out.push(parts.engineEconomy, "");
   }
   if (parts.convergence) out.push("", parts.convergence);
-  if (engine) out.push("", engine.overheadMarkdown, "", engine.pluginNote);
-  if (parts.throughput || engine?.throughputMarkdown) {
+  if (parts.engineOverhead) out.push("", parts.engineOverhead, "", parts.pluginNote ?? "");
+  if (parts.throughput || parts["engine-throughput-5"] || parts["engine-throughput-20"]) {
     out.push("", "## 4. Throughput under a rate limit", "");
     if (parts.throughput) out.push(parts.throughput, "");
-    if (engine?.throughputMarkdown) out.push(engine.throughputMarkdown, "");
+    if (parts["engine-throughput-5"]) out.push(parts["engine-throughput-5"], "");
+    if (parts["engine-throughput-20"]) out.push(parts["engine-throughput-20"], "");
   }
   if (parts.model) out.push("", parts.model);
+  if (parts.parallel) out.push("", parts.parallel);
   // Findings written by hand from a full run's figures (why a target is missed, what would fix it).
   const notes = path.join(repoRoot, "bench", "NOTES.md");
   if (!args.quick && fs.existsSync(notes)) {

@@ -5,6 +5,7 @@
 import type * as AmpSdk from "@aws-sdk/client-amp";
 
 import { NotFoundError, isAwsError } from "./errors";
+import { paced, sharedLimiter } from "./limiter";
 
 /** Where and how to reach AMP. Anything left out comes from the standard AWS chain and env vars. */
 export interface AmpSettings {
@@ -84,11 +85,21 @@ export function ampApi(settings: AmpSettings = {}): AmpApi {
     // The core retries with its own deadline and a stable client token; one attempt per call here.
     maxAttempts: 1,
   });
+  // Every call waits its turn in the process's limiter for this endpoint (AWS limits an account per region).
+  const limiter = sharedLimiter(
+    [
+      settings.endpoint || process.env.AWS_ENDPOINT_URL_AMP || process.env.AWS_ENDPOINT_URL || "",
+      settings.region || process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || "",
+      settings.profile || process.env.AWS_PROFILE || "",
+    ].join(" "),
+  );
   return {
     async findResourcePolicy(workspaceId, signal) {
       checkPathLabel(workspaceId);
       try {
-        const out = await client.send(new DescribeResourcePolicyCommand({ workspaceId }), { abortSignal: signal });
+        const out = await paced(limiter, () =>
+          client.send(new DescribeResourcePolicyCommand({ workspaceId }), { abortSignal: signal }),
+        );
         return {
           policyDocument: out.policyDocument ?? "",
           policyStatus: out.policyStatus ?? "",
@@ -100,17 +111,21 @@ export function ampApi(settings: AmpSettings = {}): AmpApi {
     },
     async putResourcePolicy(request, signal) {
       checkPathLabel(request.workspaceId);
-      const out = await client.send(new PutResourcePolicyCommand(request), { abortSignal: signal });
+      const out = await paced(limiter, () =>
+        client.send(new PutResourcePolicyCommand(request), { abortSignal: signal }),
+      );
       return { policyStatus: out.policyStatus ?? "", revisionId: out.revisionId ?? "" };
     },
     async deleteResourcePolicy(request, signal) {
       checkPathLabel(request.workspaceId);
-      await client.send(new DeleteResourcePolicyCommand(request), { abortSignal: signal });
+      await paced(limiter, () => client.send(new DeleteResourcePolicyCommand(request), { abortSignal: signal }));
     },
     async findWorkspaceStatus(workspaceId, signal) {
       checkPathLabel(workspaceId);
       try {
-        const out = await client.send(new DescribeWorkspaceCommand({ workspaceId }), { abortSignal: signal });
+        const out = await paced(limiter, () =>
+          client.send(new DescribeWorkspaceCommand({ workspaceId }), { abortSignal: signal }),
+        );
         return out.workspace?.status?.statusCode ?? "";
       } catch (err) {
         throw notFoundOr(err, `AMP workspace ${workspaceId} does not exist`);

@@ -1,10 +1,12 @@
 /**
- * Time: the clock seam, geometric polling, and retries with capped, jittered backoff.
+ * Time: the clock seam, polling (geometric, then around what this process has learned), and retries with
+ * capped, jittered backoff, each attempt within its operation's deadline (which the rate limiter honours).
  */
 import { getRetryAfterHint, isServerError, isThrottlingError, isTransientError } from "@smithy/core/retry";
 import type { SdkError } from "@smithy/types";
 
 import { WaitTimeoutError, messageOf } from "./errors";
+import { isLimiterRefusal, operationDeadline } from "./limiter";
 
 /** Time as the core sees it, so tests can run waits without sleeping. */
 export interface Clock {
@@ -59,7 +61,96 @@ export interface TimingOptions {
   clock: Clock;
   /** Absolute time (on `clock`) after which the operation gives up. */
   deadline: number;
+  /** A fixed poll schedule; without one, waits use the default schedule refined by what `transitions` learned. */
   schedule?: PollSchedule;
+  /**
+   * Which transition a wait is for, to learn its duration under; default: the wait's description without its
+   * workspace id and parenthesized details (e.g. "the resource policy of AMP workspace * to become ACTIVE").
+   */
+  transition?: string;
+  /**
+   * Where waits learn how long transitions take; default the process's own on the real clock (none on another
+   * clock: a test's fake time must not teach real waits). `null`: never learn.
+   */
+  transitions?: TransitionMemory | null;
+}
+
+/**
+ * How long transitions took in this process: per transition, the time from the start of each recent
+ * completed wait to the poll that saw it done (when that poll was asked for).
+ */
+export class TransitionMemory {
+  private readonly samples = new Map<string, number[]>();
+
+  constructor(private readonly keep = 16) {}
+
+  /** Records that a wait for `transition` saw it done `elapsedMs` after it started. */
+  record(transition: string, elapsedMs: number): void {
+    const list = this.samples.get(transition) ?? [];
+    list.push(elapsedMs);
+    if (list.length > this.keep) {
+      list.shift();
+    }
+    this.samples.set(transition, list);
+  }
+
+  /** The recent durations of `transition` (oldest first); empty before the first completed wait. */
+  durations(transition: string): number[] {
+    return [...(this.samples.get(transition) ?? [])];
+  }
+
+  /** Forgets everything (a benchmark starting a new run). */
+  clear(): void {
+    this.samples.clear();
+  }
+}
+
+/** The process's memory of transitions, shared by every wait on the real clock. */
+export const processTransitions = new TransitionMemory();
+
+/**
+ * Where the next poll goes once a transition's duration has been seen: the first poll half an interval before
+ * the shortest recent duration, then one every `interval` (half the allowance of max(0.5 s, 15 % of the median
+ * duration), at least the schedule's minimum interval) until well past the longest seen, then the geometric
+ * schedule again (before four durations are known, the first poll comes 15 % earlier). Recorded durations are
+ * those of the polls that saw the transition done, so the shortest stays within an interval above the true
+ * one: about two polls per wait, returning within one interval.
+ */
+export function learnedPollDelay(
+  elapsedMs: number,
+  durations: number[],
+  schedule: PollSchedule = defaultPollSchedule,
+): number {
+  if (durations.length === 0) {
+    return nextPollDelay(elapsedMs, schedule);
+  }
+  const sorted = [...durations].sort((a, b) => a - b);
+  const shortest = sorted[0];
+  const median = sorted[Math.floor((sorted.length - 1) / 2)];
+  const longest = sorted[sorted.length - 1];
+  const interval = Math.max(schedule.minIntervalMs, Math.round(Math.max(500, median * schedule.fraction) / 2));
+  // Few durations say little about the spread (and the first, cold one may overshoot by the schedule's 15 %):
+  // start earlier until there are a few.
+  const margin = durations.length < 4 ? shortest * schedule.fraction : 0;
+  const first = Math.max(0, Math.round(shortest - interval / 2 - margin));
+  if (elapsedMs < first) {
+    return first - elapsedMs;
+  }
+  if (elapsedMs < longest * 1.25 + interval) {
+    return interval;
+  }
+  return nextPollDelay(elapsedMs, schedule);
+}
+
+/** The learning key of a wait: its description without the workspace id and parenthesized details. */
+function transitionOf(what: string, options: TimingOptions): string {
+  return (
+    options.transition ??
+    what
+      .replace(/workspace \S+/g, "workspace *")
+      .replace(/\s*\([^)]*\)/g, "")
+      .trim()
+  );
 }
 
 /**
@@ -75,11 +166,23 @@ export async function waitFor<T>(
 ): Promise<T> {
   const { clock, deadline } = options;
   const start = clock.now();
+  const memory =
+    options.schedule !== undefined
+      ? undefined
+      : options.transitions !== undefined
+        ? (options.transitions ?? undefined)
+        : clock === systemClock
+          ? processTransitions
+          : undefined;
+  const transition = transitionOf(what, options);
+  // A cold wait (nothing learned yet, or a fixed schedule) keeps the geometric schedule.
+  const learned = memory?.durations(transition) ?? [];
   let lastStatus: string | undefined;
   let polls = 0;
   for (;;) {
     const now = clock.now();
-    const delay = nextPollDelay(now - start, options.schedule);
+    const delay =
+      learned.length > 0 ? learnedPollDelay(now - start, learned) : nextPollDelay(now - start, options.schedule);
     if (now + delay > deadline) {
       const waited = ((now - start) / 1000).toFixed(1);
       throw new WaitTimeoutError(
@@ -92,10 +195,14 @@ export async function waitFor<T>(
     }
     await clock.sleep(delay);
     polls++;
+    // When the poll was asked for, not when it was answered: under a rate limit a poll waits its turn, and the
+    // next wait should ask that much earlier, not learn the queue as part of the transition.
+    const polledAt = clock.now();
     try {
       const result = await probe();
       lastStatus = result.status;
       if (result.done) {
+        memory?.record(transition, polledAt - start);
         return result.value as T;
       }
     } catch (err) {
@@ -155,17 +262,29 @@ export async function withRetries<T>(
 ): Promise<T> {
   const { clock, deadline } = options;
   const backoff = options.backoff ?? defaultBackoff;
+  let previous: unknown;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await beforeDeadline(call, options);
+      // The deadline travels with the attempt to the shared rate limiter (limiter.ts), on the real clock only.
+      return await operationDeadline.run(clock === systemClock ? deadline : Infinity, () =>
+        beforeDeadline(call, options),
+      );
     } catch (err) {
+      if (isLimiterRefusal(err) && previous !== undefined) {
+        // The limiter would send the next attempt after the deadline: give up with the error that made us retry.
+        throw Object.assign(previous as Error, { retryAttempts: attempt - 1 });
+      }
+      previous = err;
+      const hint = getRetryAfterHint((err as { $response?: unknown }).$response);
+      const hintMs = hint ? hint.getTime() - Date.now() : undefined;
       if (!isRetryable(err)) {
         throw err;
       }
       let delay = backoffDelay(attempt, clock.random(), backoff);
-      const hint = getRetryAfterHint((err as { $response?: unknown }).$response);
-      if (hint) {
-        delay = Math.min(Math.max(delay, hint.getTime() - Date.now()), Math.max(backoff.capMs, 20_000));
+      if (hintMs !== undefined) {
+        // At least the Retry-After asked for, plus up to 10 % so that the calls refused together come back apart.
+        const jittered = hintMs + 0.1 * Math.max(0, hintMs) * clock.random();
+        delay = Math.min(Math.max(delay, jittered), Math.max(backoff.capMs, 20_000));
       }
       if (clock.now() + delay > deadline) {
         Object.assign(err as object, { retryAttempts: attempt });

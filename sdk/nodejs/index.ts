@@ -4,7 +4,8 @@
  * @packageDocumentation
  */
 export { ResourcePolicy, type ResourcePolicyArgs } from "./resource";
-export { resourcePolicyProvider } from "./provider";
+/** The dynamic provider every `ResourcePolicy` uses (the whole export of `./provider`, so it serializes by reference). */
+export { default as resourcePolicyProvider } from "./provider";
 export {
   type ConditionValue,
   type PolicyDocument,

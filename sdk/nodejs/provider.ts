@@ -1,10 +1,16 @@
 /**
- * The dynamic provider object behind `ResourcePolicy`.
+ * The dynamic provider object behind `ResourcePolicy`, and nothing else: this module's whole `module.exports`.
  *
- * Pulumi serializes this object into each resource's state (`__provider`). It lives in the published package
- * so that the serializer captures it as a `require` of this module rather than copying code, and its methods
- * only delegate: no client, credential or setting is captured. Everything environmental (region, endpoint,
- * credentials) is read when a method runs.
+ * Pulumi serializes the provider into each resource's state (`__provider`, once in the inputs and once in the
+ * outputs). Its closure serializer captures an object that is the entire `module.exports` of a module under
+ * `node_modules` as a `require("pulumi-amp-resource-policy/dist/sdk/nodejs/provider.js")` of that module, about
+ * 0.3 KB, where an object literal among other exports is copied with its methods (2.7 KB). So this module must
+ * export only the provider (`export =`), must stay at this path in every later version (states written since
+ * 0.2.0 name it), and its methods only delegate: no client, credential or setting is captured. Everything
+ * environmental (region, endpoint, credentials) is read when a method runs.
+ *
+ * States written by 0.1.0 hold the old inline code, which `require`s `dist/provider/lifecycle.js`: that module
+ * keeps its path and its `check`, `diff`, `create`, `read`, `update` and `remove` exports.
  */
 import * as pulumi from "@pulumi/pulumi";
 
@@ -17,8 +23,13 @@ function warn(message: string): void {
   void pulumi.log.warn(message);
 }
 
+/** The provider, with itself as `resourcePolicyProvider` for code that imports it by that name (as before 0.2.0). */
+interface ResourcePolicyProviderModule extends pulumi.dynamic.ResourceProvider {
+  readonly resourcePolicyProvider: pulumi.dynamic.ResourceProvider;
+}
+
 /** The module-level dynamic provider used by every `ResourcePolicy`. */
-export const resourcePolicyProvider: pulumi.dynamic.ResourceProvider = {
+const resourcePolicyProvider = {
   async check(olds: Record<string, unknown>, news: Record<string, unknown>) {
     const secrets = secretInputValues(news);
     const reviewed = withAccessReview(lifecycle.check(news), olds, news, reviewSettingsFromEnv(), {
@@ -51,4 +62,7 @@ export const resourcePolicyProvider: pulumi.dynamic.ResourceProvider = {
   async delete(id: string, props: lifecycle.ResourcePolicyState) {
     await lifecycle.remove(id, props);
   },
-};
+} as pulumi.dynamic.ResourceProvider as ResourcePolicyProviderModule;
+Object.defineProperty(resourcePolicyProvider, "resourcePolicyProvider", { value: resourcePolicyProvider });
+
+export = resourcePolicyProvider;

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 
 import type { PolicyDocument } from "../../provider/policy";
 import { SECRET_INPUTS } from "../../provider/redact";
-import { resourcePolicyProvider } from "./provider";
+import resourcePolicyProvider from "./provider";
 
 /** The arguments of a `ResourcePolicy`. */
 export interface ResourcePolicyArgs {

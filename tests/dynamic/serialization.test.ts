@@ -34,10 +34,26 @@ describe("serialization of the dynamic provider (real serializer, installed pack
     uninstallPackage();
   });
 
-  it("captures the provider's code by reference to the installed package, so __provider is small", () => {
-    assert.match(text, new RegExp(`require\\("${packageName}/dist/provider/lifecycle\\.js"\\)`));
-    assert.ok(text.length < 4096, `__provider is ${text.length} bytes`);
-    assert.ok(!text.includes("function waitFor"), "the core is not copied by value");
+  it("captures the provider by reference to its own module of the installed package: at most 1 KB per policy", () => {
+    assert.match(text, new RegExp(`require\\("${packageName}/dist/sdk/nodejs/provider\\.js"\\)`));
+    // As the file backend stores it: a JSON string, once in the inputs and once in the outputs of each policy.
+    const perPolicy = 2 * Buffer.byteLength(JSON.stringify(text));
+    assert.ok(perPolicy <= 1024, `__provider takes ${perPolicy} bytes per policy`);
+    for (const copied of ["function waitFor", "lifecycle", "async check", "limiter", "TokenBucket"]) {
+      assert.ok(!text.includes(copied), `${copied} is copied by value`);
+    }
+  });
+
+  it("is the same text after the provider has made calls (the shared limiter's state is not captured)", async () => {
+    // Module-level state of the core (the rate limiter, the learned transition times) must stay out of state.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const limiter = require(`${installedDir}/dist/provider/limiter.js`) as typeof import("../../provider/limiter");
+    const shared = limiter.sharedLimiter();
+    for (let i = 0; i < 5; i++) await shared.acquire();
+    shared.onThrottled(await shared.acquire(), 1000);
+    assert.ok(shared.state().pace !== undefined, "the limiter learned a pace");
+    // A fresh serialization (the SDK caches one per provider object; the serializer itself does not).
+    assert.equal(await serializeInstalledProvider(), text);
   });
 
   it("contains no credentials, client or settings", () => {
