@@ -326,6 +326,9 @@ async function beforeDeadline<T>(call: (signal: AbortSignal) => Promise<T>, opti
   }
 }
 
+/** The least time left for an attempt after a pause; with less, the pause gives up instead. */
+export const minAttemptMs = 250;
+
 /**
  * Sleeps before attempt `attempt + 1` of something that keeps failing without being an error.
  *
@@ -333,7 +336,9 @@ async function beforeDeadline<T>(call: (signal: AbortSignal) => Promise<T>, opti
  */
 export async function pause(what: string, attempt: number, options: TimingOptions, lastError?: unknown): Promise<void> {
   const delay = backoffDelay(attempt, options.clock.random());
-  if (options.clock.now() + delay > options.deadline) {
+  // The next attempt needs time of its own: one started a moment before the deadline is only cut off, and its
+  // "AMP had not answered" would hide the conflicts that used up the time.
+  if (options.clock.now() + delay + minAttemptMs > options.deadline) {
     throw new WaitTimeoutError(
       `timed out after ${attempt} attempts waiting for ${what} to succeed; last error: ${lastError === undefined ? "none" : messageOf(lastError)}`,
       undefined,

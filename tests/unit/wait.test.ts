@@ -1,7 +1,16 @@
 import assert from "node:assert/strict";
 
 import { WaitTimeoutError } from "../../provider/errors";
-import { type Clock, backoffDelay, isRetryable, nextPollDelay, waitFor, withRetries } from "../../provider/wait";
+import {
+  type Clock,
+  backoffDelay,
+  isRetryable,
+  minAttemptMs,
+  nextPollDelay,
+  pause,
+  waitFor,
+  withRetries,
+} from "../../provider/wait";
 
 /** A clock whose sleeps advance time instantly, recording each one. */
 function fakeClock(random = 0.5): Clock & { sleeps: number[] } {
@@ -240,5 +249,30 @@ describe("retries", () => {
     );
     assert.ok(calls > 3 && calls < 20, `${calls} calls`);
     assert.ok(clock.now() <= 10_000);
+  });
+});
+
+describe("pauses between attempts that keep conflicting", () => {
+  it("gives up with the conflict when the attempt after the pause would have less than minAttemptMs", async () => {
+    const clock = fakeClock(0.5);
+    const delay = backoffDelay(1, 0.5);
+    // Enough time for the pause itself, not for an attempt after it.
+    const deadline = clock.now() + delay + minAttemptMs - 1;
+    await assert.rejects(
+      pause("a write that keeps conflicting", 1, { clock, deadline }, new Error("ConflictException: busy")),
+      (err: Error) =>
+        WaitTimeoutError.isInstance(err) &&
+        /timed out after 1 attempts waiting for a write that keeps conflicting to succeed; last error: ConflictException: busy/.test(
+          err.message,
+        ),
+    );
+    assert.deepEqual(clock.sleeps, [], "no sleep that would leave the next attempt no time");
+  });
+
+  it("sleeps when the attempt after the pause has minAttemptMs left", async () => {
+    const clock = fakeClock(0.5);
+    const delay = backoffDelay(1, 0.5);
+    await pause("a write that keeps conflicting", 1, { clock, deadline: clock.now() + delay + minAttemptMs });
+    assert.deepEqual(clock.sleeps, [delay]);
   });
 });
