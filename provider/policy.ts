@@ -1248,7 +1248,7 @@ function resourceMayNameWorkspace(resource: string, workspaceId: string | undefi
  * backtrack point, so at worst pattern length × value length steps; a regex would backtrack exponentially
  * in the number of `*`.
  */
-function globMatches(pattern: string, value: string): boolean {
+export function globMatches(pattern: string, value: string): boolean {
   let p = 0;
   let v = 0;
   let star = -1;

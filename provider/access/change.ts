@@ -10,7 +10,7 @@
  * What this cannot decide exactly (two operators on one key, operators IAM does not document, a request
  * covered only by the union of several statements) is reported as a change, with a note saying so.
  */
-import { SUPPORTED_ACTIONS } from "../policy";
+import { SUPPORTED_ACTIONS, globMatches } from "../policy";
 import {
   type AccessModel,
   type AccessOptions,
@@ -24,7 +24,6 @@ import {
   actionLines,
   clauseId,
   compareText,
-  globMatches,
   modelDigest,
   operatorShape,
   principalCovers,

@@ -27,7 +27,7 @@ import { createHash } from "node:crypto";
 
 import stringify from "fast-json-stable-stringify";
 
-import { SUPPORTED_ACTIONS, UNKNOWN, containsUnknown, parsePolicy } from "../policy";
+import { SUPPORTED_ACTIONS, UNKNOWN, containsUnknown, globMatches, parsePolicy } from "../policy";
 
 /** Where the policy applies: what the access model needs to know about the workspace. */
 export interface AccessOptions {
@@ -408,35 +408,6 @@ function resourceMayName(resource: string, options: AccessOptions): boolean | un
     return globMatches(rest, `workspace/${workspaceId}`);
   }
   return /^workspace\/./.test(rest) || rest.includes("*") ? undefined : false;
-}
-
-/**
- * IAM's wildcard matching: `*` is any run of characters, `?` any one character. Greedy with one backtrack
- * point, so linear in practice; a regex would backtrack exponentially in the number of `*`.
- */
-export function globMatches(pattern: string, value: string): boolean {
-  let p = 0;
-  let v = 0;
-  let star = -1;
-  let resume = 0;
-  while (v < value.length) {
-    if (pattern[p] === "*") {
-      star = p++;
-      resume = v;
-    } else if (p < pattern.length && (pattern[p] === "?" || pattern[p] === value[v])) {
-      p++;
-      v++;
-    } else if (star >= 0) {
-      p = star + 1;
-      v = ++resume;
-    } else {
-      return false;
-    }
-  }
-  while (pattern[p] === "*") {
-    p++;
-  }
-  return p === pattern.length;
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -12,6 +12,8 @@ import * as provrpc from "@pulumi/pulumi/proto/provider_grpc_pb";
 import * as provproto from "@pulumi/pulumi/proto/provider_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 
+import { mergeEnv } from "../../scripts/lib/pulumi-project";
+
 export type Props = Record<string, unknown>;
 
 /** The result of Check or CheckConfig. */
@@ -36,19 +38,6 @@ function nameOf(values: Record<string, number>, value: number): string {
   return Object.entries(values).find(([, v]) => v === value)?.[0] ?? String(value);
 }
 
-/** `base` with `overrides` applied; an `undefined` override removes the variable. */
-export function withEnv(base: NodeJS.ProcessEnv, overrides: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const env = { ...base };
-  for (const [key, value] of Object.entries(overrides)) {
-    if (value === undefined) {
-      delete env[key];
-    } else {
-      env[key] = value;
-    }
-  }
-  return env;
-}
-
 /** A running provider process and a client for it. */
 export class ProviderProcess {
   private constructor(
@@ -65,7 +54,7 @@ export class ProviderProcess {
   static async start(command: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<ProviderProcess> {
     const child = spawn(command, args, {
       cwd: path.resolve(__dirname, "../.."),
-      env: withEnv(process.env, env),
+      env: mergeEnv(process.env, env),
       stdio: ["ignore", "pipe", "pipe"],
     });
     const stderr: string[] = [];
