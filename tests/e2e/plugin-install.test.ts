@@ -120,7 +120,7 @@ for (const variant of variants) {
       }
       const preview = await project.pulumi(["preview"]);
       assert.notEqual(preview.code, 0, "preview ran with no plugin installed");
-      assert.match(preview.output, /amp-resource-policy/);
+      assert.match(preview.output, /no resource plugin 'pulumi-resource-amp-resource-policy' found/);
     });
 
     it("3. pulumi plugin install resource amp-resource-policy <version> --file <archive> puts it in PULUMI_HOME", async () => {
