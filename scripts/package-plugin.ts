@@ -32,8 +32,9 @@ const SEA_FUSE = "NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2";
 export interface PluginArchive {
   /** The archive's path. */
   file: string;
-  /** Its size, and the size of what it unpacks to, in bytes. */
+  /** Its size in bytes. */
   bytes: number;
+  /** The size of what it unpacks to, in bytes. */
   unpackedBytes: number;
 }
 
