@@ -82,7 +82,7 @@ describe("partitions and approvals through the real CLI: the dynamic provider in
     const revision = emulator.getPolicy(ws)!.revisionId;
 
     project.write("index.ts", original);
-    const preview = await project.pulumi(["preview", "--diff"]);
+    const preview = await project.pulumi(["preview"]);
     assertOk(preview, "preview");
     assert.match(preview.output, /~\s+pulumi-nodejs:dynamic\/amp:ResourcePolicy access-reviewed update/);
     assert.match(preview.output, /arn:aws-cn:iam::111122223333:root loses aps:RemoteWrite/);
@@ -124,7 +124,7 @@ describe("partitions and approvals through the real CLI: the dynamic provider in
   it("4. a workspaceId not known at preview: the preview says the review and the gate wait for up, and up gates", async () => {
     const later = emulator.createWorkspace({ alias: "cn-later" });
     const seedWorkspace = emulator.createWorkspace({ alias: "cn-seed" });
-    // A workspace id known only once another resource exists: unknown during the first preview.
+    // A workspace id known only once another resource is written (its revisionId): unknown during preview.
     project.write(
       "index.ts",
       `${original}
@@ -133,7 +133,7 @@ const seed = new ResourcePolicy("seed", {
   policyDocument: { Version: "2012-10-17", Statement: statements },
 });
 new ResourcePolicy("later", {
-  workspaceId: seed.workspaceId.apply(() => ${JSON.stringify(later)}),
+  workspaceId: seed.revisionId.apply(() => ${JSON.stringify(later)}),
   policyDocument: { Version: "2012-10-17", Statement: statements },
   requireApproval: "broadening",
 });
@@ -159,6 +159,22 @@ describe("partitions through the real CLI: the resource plugin in cn-north-1 (ex
   let emulator: AmpEmulator;
   let project: PulumiProject;
   let ws: string;
+  let original: string;
+
+  /**
+   * The example with `principal` in its policy, as a JSON string literal: YAML config and interpolation turn a
+   * bare account id into a number (111122223333 becomes 1.11122223333e+11).
+   */
+  const withPrincipal = (principal: string): void => {
+    const program = original.replace(
+      /^ {6}policyDocument:\n(?: {8}.*\n)+/m,
+      "      policyDocument: '" +
+        '{"Version":"2012-10-17","Statement":[{"Sid":"CrossAccountRemoteWrite","Effect":"Allow",' +
+        `"Principal":{"AWS":"${principal}"},"Action":["aps:RemoteWrite"]}]}'\n`,
+    );
+    assert.notEqual(program, original, "the example's policyDocument block was not found");
+    project.write("Pulumi.yaml", program);
+  };
 
   before(async () => {
     // The region comes from the provider's stack config only.
@@ -168,10 +184,10 @@ describe("partitions through the real CLI: the resource plugin in cn-north-1 (ex
     });
     ({ emulator, project } = setup);
     const { url } = setup;
+    original = project.read("Pulumi.yaml");
     ws = emulator.createWorkspace({ alias: "yaml-cn" });
     for (const [key, value] of [
       ["workspaceId", ws],
-      ["writerPrincipal", ACCOUNT],
       ["amp-resource-policy:endpoint", url],
       ["amp-resource-policy:region", "cn-north-1"],
     ]) {
@@ -183,13 +199,14 @@ describe("partitions through the real CLI: the resource plugin in cn-north-1 (ex
   });
 
   it("1. a bare account id turned into arn:aws:iam::<id>:root previews as an update; arn:aws-cn:iam::<id>:root as none", async () => {
+    withPrincipal(ACCOUNT);
     assertOk(await project.pulumi(["up", "--yes", "--skip-preview"]), "up with the bare account id");
-    assertOk(await project.pulumi(["config", "set", "writerPrincipal", `arn:aws-cn:iam::${ACCOUNT}:root`]), "config");
+    withPrincipal(`arn:aws-cn:iam::${ACCOUNT}:root`);
     assertOk(
       await project.pulumi(["preview", "--expect-no-changes"]),
       "the partition's own root is the same principal",
     );
-    assertOk(await project.pulumi(["config", "set", "writerPrincipal", `arn:aws:iam::${ACCOUNT}:root`]), "config");
+    withPrincipal(`arn:aws:iam::${ACCOUNT}:root`);
     const preview = await project.pulumi(["preview", "--json"]);
     assertOk(preview, "preview");
     assert.deepEqual(
