@@ -320,7 +320,7 @@ export function reviewAccess(
   const level = stricter(news.requireApproval, settings.requireApproval);
   let change: AccessChange;
   try {
-    change = accessChange(before, after, stripUndefined({ ...scope }));
+    change = accessChange(before, after, stripUndefined(scope));
   } catch (err) {
     // check validated the new document; an old one (e.g. refreshed from the service) may still not parse.
     const reason = `policyDocument could not be reviewed: ${err instanceof Error ? err.message : String(err)}`;
