@@ -120,6 +120,32 @@ describe("the access review in the resource plugin, over gRPC", function () {
     assert.deepEqual((await plugin.check(narrowing, olds)).failures, []);
   });
 
+  it("Configure's accountId pins the workspace's account: a Resource naming this workspace id in another account grants nothing", async () => {
+    const foreign = JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "Query",
+          Effect: "Allow",
+          Principal: { AWS: "arn:aws:iam::444455556666:root" },
+          Action: "aps:QueryMetrics",
+          Resource: `arn:aws:aps:us-east-1:111122223333:workspace/${WS}`,
+        },
+      ],
+    });
+    const bad = await plugin.checkConfig({ accountId: "1234" });
+    assert.deepEqual(
+      bad.failures.map((f) => f.reason),
+      ['amp-resource-policy:accountId must be a 12-digit AWS account id, not "1234"'],
+    );
+    await plugin.configure({ accountId: "123456789012" });
+    const known = await logsOf(() => plugin.check({ workspaceId: WS, policyDocument: foreign }));
+    assert.match(known[known.length - 1].message, /^no change in access/);
+    await plugin.configure({});
+    const unknown = await logsOf(() => plugin.check({ workspaceId: WS, policyDocument: foreign }));
+    assert.doesNotMatch(unknown[unknown.length - 1].message, /^no change in access/);
+  });
+
   it("CheckConfig names a bad requireApproval or suppressFindings; DiffConfig updates, never replaces", async () => {
     const bad = await plugin.checkConfig({ requireApproval: "always", suppressFindings: "[not json" });
     assert.deepEqual(
