@@ -22,6 +22,7 @@ import {
   suppressFindings,
   validatePolicy,
 } from "./policy";
+import { approvalDigest, changesAccess, partitionOf } from "./review";
 
 /** The usage text. */
 export const USAGE = `Usage: amp-policy <command> [options]
@@ -42,7 +43,11 @@ Options:
   --workspace <id>          the workspace id: a statement whose Resource names another workspace grants
                             nothing (default: unknown, such statements are kept; with --stack-state, the
                             resource's workspaceId)
-  --partition <name>        the workspace's partition: a bare account id is its root there (default aws)
+  --partition <name>        the workspace's partition: a bare account id is its root there (default: the
+                            partition of --region, else aws)
+  --region <region>         the workspace's region: a Resource in another region names another workspace
+  --account <id>            the workspace's account: a Resource in another account names another workspace
+                            (default: unknown, such a statement's effect is uncertain)
   --stack-state <file>      diff only: take <before> from a ResourcePolicy in this \`pulumi stack export\` file
   --resource <name|urn>     diff only: which ResourcePolicy of the stack state, when it holds several
   --fail-on <level>         diff: broadening (default), any-change, never
@@ -53,6 +58,9 @@ Options:
   --color, --no-color       ANSI colour (default: when standard output is a terminal and NO_COLOR is unset)
   --ascii                   plain ASCII table borders
   --help                    print this text
+
+With --workspace (and --region, --account as the provider knows them), diff and explain also print the
+approvedAccess value that approves the new access on that workspace.
 
 Exit codes: 0 no broadening / no finding at or above the threshold; 2 broadening / such findings; 1 bad input.`;
 
@@ -114,7 +122,18 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
       `--partition must be an AWS partition name (aws, aws-cn, aws-us-gov, ...), not "${values.partition}"`,
     );
   }
-  const options: AccessOptions = { workspaceId: values.workspace, partition: values.partition };
+  if (values.account !== undefined && !/^\d{12}$/.test(values.account)) {
+    throw new CliError(`--account must be a 12-digit AWS account id, not "${values.account}"`);
+  }
+  if (values.region !== undefined && !/^[a-z]{2}(?:-[a-z]+)+-\d+$/.test(values.region)) {
+    throw new CliError(`--region must be an AWS region (e.g. us-east-1, cn-north-1), not "${values.region}"`);
+  }
+  const options: AccessOptions = {
+    workspaceId: values.workspace,
+    partition: values.partition ?? partitionOf(values.region),
+    region: values.region,
+    accountId: values.account,
+  };
   const json = values.json === true;
   const only = (allowed: string[]): void => {
     for (const name of ["stack-state", "resource", "ignore-finding"] as const) {
@@ -151,11 +170,13 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
         after = readPolicy(args[1], io);
       }
       const change = accessChange(before, after, options);
-      io.stdout(json ? `${JSON.stringify(change, null, 2)}\n` : `${formatAccessChange(change, format)}\n`);
-      const fails =
-        failOn === "broadening"
-          ? change.broadening
-          : failOn === "any-change" && (change.broadening || change.narrowing);
+      const approval = approvalLine(change.digest, options, values.workspace !== undefined);
+      io.stdout(
+        json
+          ? `${JSON.stringify({ ...change, ...approval?.json }, null, 2)}\n`
+          : `${formatAccessChange(change, format)}\n${approval?.text ?? ""}`,
+      );
+      const fails = failOn === "broadening" ? change.broadening : failOn === "any-change" && changesAccess(change);
       return fails ? 2 : 0;
     }
     case "explain": {
@@ -163,8 +184,11 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
       expectArgs(args, 1, "explain <policy>");
       const policy = readPolicy(args[0], io);
       const explanation = explainAccess(policy, options);
+      const approval = approvalLine(explanation.digest, options, values.workspace !== undefined);
       io.stdout(
-        json ? `${JSON.stringify(explanation, null, 2)}\n` : `${formatAccessExplanation(explanation, format)}\n`,
+        json
+          ? `${JSON.stringify({ ...explanation, ...approval?.json }, null, 2)}\n`
+          : `${formatAccessExplanation(explanation, format)}\n${approval?.text ?? ""}`,
       );
       return 0;
     }
@@ -223,6 +247,8 @@ function parse(argv: readonly string[]) {
     options: {
       workspace: { type: "string" },
       partition: { type: "string" },
+      region: { type: "string" },
+      account: { type: "string" },
       "stack-state": { type: "string" },
       resource: { type: "string" },
       "fail-on": { type: "string" },
@@ -239,6 +265,25 @@ function parse(argv: readonly string[]) {
     result.values.color = false;
   }
   return result;
+}
+
+/**
+ * The `approvedAccess` value for the workspace of `options` (the provider's gate binds an approval to its
+ * workspace): printed only when `--workspace` names it.
+ */
+function approvalLine(
+  accessDigest: string,
+  options: AccessOptions,
+  explicitWorkspace: boolean,
+): { text: string; json: { approvedAccess: string } } | undefined {
+  if (options.workspaceId === undefined || !explicitWorkspace) {
+    return undefined;
+  }
+  const approval = approvalDigest(accessDigest, options);
+  return {
+    text: `approvedAccess for workspace ${options.workspaceId}: ${approval}\n`,
+    json: { approvedAccess: approval },
+  };
 }
 
 function expectArgs(args: readonly string[], n: number, usage: string): void {
@@ -300,7 +345,15 @@ function readPolicy(path: string, io: CliIo): unknown {
 // ---------------------------------------------------------------------------------------------------------
 // pulumi stack export
 
-const RESOURCE_TYPES = new Set(["amp-resource-policy:index:ResourcePolicy", "pulumi-nodejs:dynamic:Resource"]);
+/**
+ * The types a `ResourcePolicy` has in a state: the plugin's, the dynamic resource's (`ResourcePolicy` registers
+ * as `pulumi-nodejs:dynamic/amp:ResourcePolicy`), and a plain `pulumi.dynamic.Resource` over the provider.
+ */
+const RESOURCE_TYPES = new Set([
+  "amp-resource-policy:index:ResourcePolicy",
+  "pulumi-nodejs:dynamic/amp:ResourcePolicy",
+  "pulumi-nodejs:dynamic:Resource",
+]);
 
 interface StateResource {
   urn: string;
@@ -387,9 +440,22 @@ function unwrapSecret(value: unknown, name: string): unknown {
 }
 
 function processIo(): CliIo {
+  let readerGone = false;
+  // A reader that stops early (`amp-policy diff ... | head`) closes the pipe: the rest of the output has nowhere
+  // to go, and the exit code (the verdict) is what still matters.
+  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code !== "EPIPE") {
+      throw err;
+    }
+    readerGone = true;
+  });
   return {
     readStdin: () => readFileSync(0, "utf8"),
-    stdout: (text) => process.stdout.write(text),
+    stdout: (text) => {
+      if (!readerGone) {
+        process.stdout.write(text);
+      }
+    },
     stderr: (text) => process.stderr.write(text),
     isTTY: process.stdout.isTTY === true,
     env: process.env,

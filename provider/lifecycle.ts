@@ -14,6 +14,7 @@ import {
   messageOf,
 } from "./errors";
 import {
+  type PolicyComparisonOptions,
   type PolicyInput,
   UNKNOWN,
   containsUnknown,
@@ -97,6 +98,11 @@ export interface LifecycleContext {
    * AMP may show a policy it is deleting as ACTIVE for a while.
    */
   visibilityGraceMs?: number;
+  /**
+   * The partition of the workspace's region (`aws`, `aws-cn`, `aws-us-gov`): a bare account id in a principal is
+   * that account's root there. read and update's "no change" test compare in it. Default `aws`.
+   */
+  partition?: string;
 }
 
 /** The default time an operation may wait for the service: 5 minutes. */
@@ -175,19 +181,23 @@ export function check(news: Record<string, unknown>): CheckResult {
 // diff
 
 /**
- * Compares the state with new inputs, by IAM meaning. Pure: no API call. A new `workspaceId` replaces;
- * a policy with a different meaning updates; a new `waitTimeoutSeconds` updates the state only (delete has
- * nothing else to read it from); anything else (formatting, order, the client token, the first-write options)
- * is no change.
+ * Compares the state with new inputs, by IAM meaning in the workspace's partition (`options.partition`, default
+ * `aws`). Pure: no API call. A new `workspaceId` replaces; a policy with a different meaning updates; a new
+ * `waitTimeoutSeconds` updates the state only (delete has nothing else to read it from); anything else
+ * (formatting, order, the client token, the first-write options) is no change.
  */
-export function diff(olds: Record<string, unknown>, news: Record<string, unknown>): DiffResult {
+export function diff(
+  olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+  options: PolicyComparisonOptions = {},
+): DiffResult {
   const replaces: string[] = [];
   const diffs: string[] = [];
   if (news.workspaceId === UNKNOWN || olds.workspaceId !== news.workspaceId) {
     replaces.push("workspaceId");
     diffs.push("workspaceId");
   }
-  if (policyChanged(olds.policyDocument, news.policyDocument)) {
+  if (policyChanged(olds.policyDocument, news.policyDocument, options)) {
     diffs.push("policyDocument");
   }
   if (news.waitTimeoutSeconds === UNKNOWN || olds.waitTimeoutSeconds !== news.waitTimeoutSeconds) {
@@ -196,11 +206,12 @@ export function diff(olds: Record<string, unknown>, news: Record<string, unknown
   return { changes: diffs.length > 0, replaces, diffs, deleteBeforeReplace: false };
 }
 
-function policyChanged(old: unknown, next: unknown): boolean {
+/** Whether `next` means something else than `old` for a workspace in `options.partition` (default `aws`). */
+function policyChanged(old: unknown, next: unknown, options: PolicyComparisonOptions = {}): boolean {
   if (containsUnknown(next)) {
     return true;
   }
-  return old === undefined || !policiesEquivalent(old, next);
+  return old === undefined || !policiesEquivalent(old, next, options);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -277,7 +288,9 @@ export async function read(
   }
   const known = state.policyDocument;
   const policyDocument =
-    known !== undefined && policiesEquivalent(known, live.policyDocument) ? known : live.policyDocument;
+    known !== undefined && policiesEquivalent(known, live.policyDocument, { partition: context.partition })
+      ? known
+      : live.policyDocument;
   const inputs: ResourcePolicyInputs = stripUndefined({
     workspaceId,
     policyDocument,
@@ -305,7 +318,7 @@ export async function update(
   context: LifecycleContext = {},
 ): Promise<{ outs: ResourcePolicyState }> {
   const { workspaceId } = news;
-  if (!policyChanged(olds.policyDocument, news.policyDocument) && olds.revisionId) {
+  if (!policyChanged(olds.policyDocument, news.policyDocument, { partition: context.partition }) && olds.revisionId) {
     return { outs: outputs(news, { policyStatus: olds.policyStatus || "ACTIVE", revisionId: olds.revisionId }) };
   }
   const op = begin(`updating resource policy for AMP workspace ${workspaceId}`, news, context);

@@ -15,7 +15,13 @@ import type { AmpSettings } from "./amp";
 import * as lifecycle from "./lifecycle";
 import { UNKNOWN } from "./policy";
 import { redactCheck } from "./redact";
-import { REVIEW_CONFIG_KEYS, checkReviewConfig, reviewSettingsFromConfig, withAccessReview } from "./review";
+import {
+  REVIEW_CONFIG_KEYS,
+  type ReviewSettings,
+  checkReviewConfig,
+  reviewSettingsFromConfig,
+  withAccessReview,
+} from "./review";
 import * as server from "./server";
 import type { PluginProvider, PropertyDiffKind, PropertyMap } from "./server";
 
@@ -150,8 +156,20 @@ function previewOutputs(inputs: PropertyMap): PropertyMap {
   return { ...inputs, policyStatus: UNKNOWN, revisionId: UNKNOWN };
 }
 
-/** The lifecycle context of a call: the settings of this process. */
-const settings = (): lifecycle.LifecycleContext => ({ settings: currentSettings() });
+/**
+ * The review settings of this process and what it knows of the workspaces: the region (config, else
+ * `AWS_REGION` / `AWS_DEFAULT_REGION`, as the AWS SDK reads it) with its partition, and the account.
+ */
+export function currentReviewSettings(env: NodeJS.ProcessEnv = process.env): ReviewSettings {
+  const current = currentSettings();
+  return reviewSettingsFromConfig({ ...current, region: current.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION });
+}
+
+/** The lifecycle context of a call: the settings of this process, and the partition its comparisons use. */
+const settings = (): lifecycle.LifecycleContext => ({
+  settings: currentSettings(),
+  partition: currentReviewSettings().partition,
+});
 
 /** The provider of `amp-resource-policy:index:ResourcePolicy`, over the core lifecycle. */
 export const ampResourcePolicyProvider: PluginProvider = {
@@ -171,7 +189,7 @@ export const ampResourcePolicyProvider: PluginProvider = {
 
   async check(ctx, olds, news) {
     assertType(ctx.urn);
-    const reviewed = withAccessReview(lifecycle.check(news), olds, news, reviewSettingsFromConfig(currentSettings()), {
+    const reviewed = withAccessReview(lifecycle.check(news), olds, news, currentReviewSettings(), {
       secret: ctx.secrets.has("policyDocument"),
     });
     const result = redactCheck(
@@ -191,7 +209,7 @@ export const ampResourcePolicyProvider: PluginProvider = {
 
   async diff(ctx, _id, olds, news) {
     assertType(ctx.urn);
-    const result = lifecycle.diff(olds, news);
+    const result = lifecycle.diff(olds, news, { partition: currentReviewSettings().partition });
     const kinds = result.diffs.map((key) => [key, kindOf(olds, news, key, result.replaces.includes(key))]);
     return { ...result, detailedDiff: Object.fromEntries(kinds) as Record<string, PropertyDiffKind> };
   },

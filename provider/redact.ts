@@ -4,7 +4,9 @@
  * whatever the wording: each string value and number text found in it (longest first). A secret string that is
  * not a JSON document (a workspace id, a policy that does not parse) is also removed in pieces: any run of
  * `MIN_FRAGMENT` or more of its characters (a truncated quote, the snippet of a JSON parse error). The values of
- * a document are not, as their pieces are often the words of the messages themselves ("Action", "workspace").
+ * a document are not, as their pieces are often the words of the messages themselves ("Action", "workspace"); but
+ * a message that quotes a long value cut short (`"<first 80 characters>..."`, as a long Sid is) shows its start, so
+ * any run of `MIN_PREFIX` or more characters that begins a document's value is removed too.
  *
  * A handful of IAM grammar words carry nothing secret and keep messages readable: see `PUBLIC_WORDS`.
  */
@@ -16,13 +18,21 @@ export const REDACTED = "[secret]";
 /** The shortest piece of a secret value that is redacted where it appears on its own. */
 export const MIN_FRAGMENT = 6;
 
+/** The shortest start of a secret document's value that is redacted where it appears (a quote cut short). */
+export const MIN_PREFIX = 12;
+
 /** Values that are IAM grammar, the same in every policy: `Principal "*"` says more than `Principal "[secret]"`. */
 export const PUBLIC_WORDS: ReadonlySet<string> = new Set(["*", "Allow", "Deny", "2012-10-17", "2008-10-17"]);
 
-/** What to remove from messages: whole texts, and texts of which any long enough piece goes too. */
+/**
+ * What to remove from messages: whole texts, texts of which any long enough piece goes too, and texts of which
+ * any long enough start goes too.
+ */
 export interface SecretTexts {
   whole: string[];
   pieces: string[];
+  /** Texts longer than `MIN_PREFIX`: a run of `MIN_PREFIX` or more characters that begins one is removed. */
+  prefixes: string[];
 }
 
 /** Every string value and number text in `value` (a JSON string is searched as the document it holds). */
@@ -54,7 +64,12 @@ export function secretTexts(value: unknown): SecretTexts {
   visit(value, 0);
   const keep = (set: Set<string>) =>
     [...set].filter((t) => t !== "" && !PUBLIC_WORDS.has(t)).sort((a, b) => b.length - a.length);
-  return { whole: keep(texts), pieces: keep(pieces).filter((t) => t.length >= MIN_FRAGMENT) };
+  const whole = keep(texts);
+  return {
+    whole,
+    pieces: keep(pieces).filter((t) => t.length >= MIN_FRAGMENT),
+    prefixes: whole.filter((t) => t.length > MIN_PREFIX),
+  };
 }
 
 function parseDocument(text: string): object | undefined {
@@ -69,12 +84,16 @@ function parseDocument(text: string): object | undefined {
   }
 }
 
-/** `message` without any of `texts.whole`, nor any piece of `texts.pieces` `MIN_FRAGMENT` long or more. */
+/**
+ * `message` without any of `texts.whole`, nor any start of `texts.prefixes` `MIN_PREFIX` long or more, nor any
+ * piece of `texts.pieces` `MIN_FRAGMENT` long or more.
+ */
 export function redact(message: string, texts: SecretTexts): string {
   let out = message;
   for (const text of texts.whole) {
     out = out.split(text).join(REDACTED);
   }
+  out = redactPrefixes(out, texts.prefixes);
   // Pieces: at each position, the longest run that is part of a secret text.
   const long = texts.pieces;
   if (long.length === 0) {
@@ -91,6 +110,39 @@ export function redact(message: string, texts: SecretTexts): string {
       i = end;
     } else {
       result += out[i];
+      i++;
+    }
+  }
+  return result;
+}
+
+/** `message` with each run that begins one of `prefixes` (`MIN_PREFIX` characters or more) replaced. */
+function redactPrefixes(message: string, prefixes: readonly string[]): string {
+  if (prefixes.length === 0 || message.length < MIN_PREFIX) {
+    return message;
+  }
+  // Index by the first MIN_PREFIX characters, so that each message is scanned once whatever the document's size.
+  const byHead = new Map<string, string[]>();
+  for (const text of prefixes) {
+    const head = text.slice(0, MIN_PREFIX);
+    byHead.set(head, [...(byHead.get(head) ?? []), text]);
+  }
+  let result = "";
+  for (let i = 0; i < message.length;) {
+    const candidates = byHead.get(message.slice(i, i + MIN_PREFIX));
+    let end = i;
+    for (const text of candidates ?? []) {
+      let k = MIN_PREFIX;
+      while (k < text.length && i + k < message.length && message[i + k] === text[k]) {
+        k++;
+      }
+      end = Math.max(end, i + k);
+    }
+    if (end > i) {
+      result += REDACTED;
+      i = end;
+    } else {
+      result += message[i];
       i++;
     }
   }

@@ -8,6 +8,8 @@
  * failures; the settings that are provider-wide come from the environment (dynamic provider) or the provider's
  * config (plugin), read when the provider runs.
  */
+import { createHash } from "node:crypto";
+
 import { type AccessChange, accessChange, formatAccessChange } from "./access";
 import { UNKNOWN, containsUnknown, policiesEquivalent, validatePolicy } from "./policy";
 
@@ -30,6 +32,8 @@ export interface ReviewSettings {
   region?: string;
   /** The AWS partition of the workspaces (`aws`, `aws-cn`, `aws-us-gov`), for account-id principals. */
   partition?: string;
+  /** The AWS account of the workspaces, when the user gives it: a `Resource` in another account names another workspace. */
+  accountId?: string;
   /** Settings that could not be read (a bad environment variable): each fails check, so no gate is lost. */
   problems?: ReviewFailure[];
 }
@@ -55,23 +59,26 @@ export interface ReviewContext {
 }
 
 /** The names of the review settings under `amp-resource-policy:` in stack config (the plugin). */
-export const REVIEW_CONFIG_KEYS = ["requireApproval", "suppressFindings"] as const;
+export const REVIEW_CONFIG_KEYS = ["requireApproval", "suppressFindings", "accountId"] as const;
 
 /** The environment variables of the review settings (the dynamic provider, which has no provider config). */
 export const REVIEW_ENV = {
   requireApproval: "AMP_POLICY_REQUIRE_APPROVAL",
   suppressFindings: "AMP_POLICY_SUPPRESS_FINDINGS",
+  accountId: "AMP_POLICY_ACCOUNT_ID",
 } as const;
 
 const codePattern = /^[A-Za-z0-9_.:-]{1,128}$/;
 const digestPattern = /^[!-~]{1,128}$/;
+const accountIdPattern = /^\d{12}$/;
 
 // ---------------------------------------------------------------------------------------------------------
 // Settings
 
 /**
  * The provider-wide review settings from the environment (`AMP_POLICY_REQUIRE_APPROVAL`,
- * `AMP_POLICY_SUPPRESS_FINDINGS`) and the partition from `AWS_REGION`. Read when called: never captured.
+ * `AMP_POLICY_SUPPRESS_FINDINGS`, `AMP_POLICY_ACCOUNT_ID`) and the region and its partition from `AWS_REGION`
+ * (else `AWS_DEFAULT_REGION`). Read when called: never captured.
  */
 export function reviewSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): ReviewSettings {
   return reviewSettings(
@@ -83,7 +90,8 @@ export function reviewSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Rev
 
 /**
  * The provider-wide review settings from the plugin's provider config: `config` holds the values of
- * `REVIEW_CONFIG_KEYS` (`amp-resource-policy:requireApproval`, ...) and `region`, which gives the partition.
+ * `REVIEW_CONFIG_KEYS` (`amp-resource-policy:requireApproval`, `:accountId`, ...) and `region`, which gives the
+ * partition (the caller falls back to `AWS_REGION` when the config has none).
  */
 export function reviewSettingsFromConfig(config: {
   [key in (typeof REVIEW_CONFIG_KEYS)[number] | "region"]?: unknown;
@@ -119,6 +127,17 @@ function reviewSettings(
   } else if (codes.length > 0) {
     settings.suppressFindings = codes;
   }
+  const account = lookup("accountId");
+  if (account !== undefined && account !== "" && account !== UNKNOWN) {
+    if (typeof account === "string" && accountIdPattern.test(account)) {
+      settings.accountId = account;
+    } else {
+      problems.push({
+        property: "accountId",
+        reason: `${nameOf("accountId")} must be a 12-digit AWS account id, not ${JSON.stringify(account)}`,
+      });
+    }
+  }
   if (problems.length > 0) {
     settings.problems = problems;
   }
@@ -135,7 +154,49 @@ export function partitionOf(region: string | undefined): string | undefined {
   if (region === undefined || region === "" || region === UNKNOWN) {
     return undefined;
   }
-  return region.startsWith("cn-") ? "aws-cn" : region.startsWith("us-gov-") ? "aws-us-gov" : "aws";
+  const prefixes: Array<[string, string]> = [
+    ["cn-", "aws-cn"],
+    ["us-gov-", "aws-us-gov"],
+    ["us-iso-", "aws-iso"],
+    ["us-isob-", "aws-iso-b"],
+    ["eu-isoe-", "aws-iso-e"],
+    ["us-isof-", "aws-iso-f"],
+  ];
+  return prefixes.find(([prefix]) => region.startsWith(prefix))?.[1] ?? "aws";
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// What counts as a change of access, and what an approval approves
+
+/**
+ * Whether a change changes access: someone may make a request they could not before, or may no longer make one
+ * they could. The one definition behind the gate's `any-change` and `amp-policy diff --fail-on any-change`: a
+ * rewording (statements split or merged, an action AMP ignores, Sids) changes nothing.
+ */
+export function changesAccess(change: Pick<AccessChange, "broadening" | "narrowing">): boolean {
+  return change.broadening || change.narrowing;
+}
+
+/** What is known of the workspace a policy is for: what an approval is bound to besides the access. */
+export interface WorkspaceScope {
+  workspaceId?: string;
+  partition?: string;
+  region?: string;
+  accountId?: string;
+}
+
+/**
+ * The digest `approvedAccess` takes: the access digest of the new policy (`AccessChange.digest`) bound to the
+ * workspace it is for (its id, and its partition, region and account where known), so that an approval given
+ * for one workspace never approves the same access on another (a replace onto another workspace, another
+ * region or account). Format: `access-` and 12 hex characters.
+ */
+export function approvalDigest(accessDigest: string, workspace: WorkspaceScope): string {
+  const bound = [accessDigest, workspace.workspaceId, workspace.partition, workspace.region, workspace.accountId];
+  const hash = createHash("sha256")
+    .update(JSON.stringify(bound.map((part) => part ?? "")))
+    .digest("hex");
+  return `access-${hash.slice(0, 12)}`;
 }
 
 /** Finding codes from a list, a JSON list or a comma- or space-separated string; undefined when malformed. */
@@ -224,8 +285,15 @@ export function reviewAccess(
   context: ReviewContext = {},
 ): AccessReview {
   const after = news.policyDocument;
-  const workspaceId =
-    typeof news.workspaceId === "string" && news.workspaceId !== UNKNOWN ? news.workspaceId : undefined;
+  if (news.workspaceId === UNKNOWN) {
+    // An approval is bound to its workspace: neither the review nor the gate can be decided before it is known.
+    return {
+      diagnostics: [
+        "access review deferred: workspaceId is not known yet; the access review and the requireApproval gate run during up, once it is, before anything is written",
+      ],
+    };
+  }
+  const workspaceId = typeof news.workspaceId === "string" ? news.workspaceId : undefined;
   const replaced = olds.workspaceId !== undefined && workspaceId !== undefined && olds.workspaceId !== workspaceId;
   const before = replaced ? undefined : olds.policyDocument;
   if (after === undefined || containsUnknown(after)) {
@@ -235,14 +303,24 @@ export function reviewAccess(
       ],
     };
   }
-  if (before !== undefined && !containsUnknown(before) && policiesEquivalent(before, after)) {
+  const scope: WorkspaceScope = {
+    workspaceId,
+    partition: settings.partition,
+    region: settings.region,
+    accountId: settings.accountId,
+  };
+  if (
+    before !== undefined &&
+    !containsUnknown(before) &&
+    policiesEquivalent(before, after, { partition: settings.partition })
+  ) {
     return { diagnostics: [] };
   }
 
   const level = stricter(news.requireApproval, settings.requireApproval);
   let change: AccessChange;
   try {
-    change = accessChange(before, after, { workspaceId, partition: settings.partition, region: settings.region });
+    change = accessChange(before, after, stripUndefined(scope));
   } catch (err) {
     // check validated the new document; an old one (e.g. refreshed from the service) may still not parse.
     const reason = `policyDocument could not be reviewed: ${err instanceof Error ? err.message : String(err)}`;
@@ -250,10 +328,11 @@ export function reviewAccess(
       ? { diagnostics: [reason] }
       : { diagnostics: [], failure: { property: "policyDocument", reason: `${reason} (requireApproval: ${level})` } };
   }
-  const digest = change.digest;
-  const changesAccess = change.broadening || change.narrowing || change.added.length > 0 || change.removed.length > 0;
+  const digest = approvalDigest(change.digest, scope);
   const needed =
-    (level === "broadening" && change.broadening) || (level === "any-change" && changesAccess) ? level : undefined;
+    (level === "broadening" && change.broadening) || (level === "any-change" && changesAccess(change))
+      ? level
+      : undefined;
 
   // The verdict, then the table of the statements added and removed (none when only the wording changed).
   const shown = redactReview([formatAccessChange(change)], context);

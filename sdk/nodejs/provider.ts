@@ -7,7 +7,7 @@
  * 0.3 KB, where an object literal among other exports is copied with its methods (2.7 KB). So this module must
  * export only the provider (`export =`), must stay at this path in every later version (states written since
  * 0.2.0 name it), and its methods only delegate: no client, credential or setting is captured. Everything
- * environmental (region, endpoint, credentials) is read when a method runs.
+ * environmental (region and its partition, endpoint, credentials, `AMP_POLICY_*`) is read when a method runs.
  *
  * States written by 0.1.0 hold the old inline code, which `require`s `dist/provider/lifecycle.js`: that module
  * keeps its path and its `check`, `diff`, `create`, `read`, `update` and `remove` exports.
@@ -44,7 +44,7 @@ const resourcePolicyProvider = {
   },
 
   async diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
-    return lifecycle.diff(olds, news);
+    return lifecycle.diff(olds, news, { partition: reviewSettingsFromEnv().partition });
   },
 
   async create(inputs: lifecycle.ResourcePolicyInputs) {
@@ -52,11 +52,11 @@ const resourcePolicyProvider = {
   },
 
   async read(id: string, props: lifecycle.ResourcePolicyState) {
-    return lifecycle.read(id, props);
+    return lifecycle.read(id, props, { partition: reviewSettingsFromEnv().partition });
   },
 
   async update(_id: string, olds: lifecycle.ResourcePolicyState, news: lifecycle.ResourcePolicyInputs) {
-    return lifecycle.update(olds, news);
+    return lifecycle.update(olds, news, { partition: reviewSettingsFromEnv().partition });
   },
 
   async delete(id: string, props: lifecycle.ResourcePolicyState) {

@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
 import { accessDigest } from "../../provider/access";
+import { reviewAccess, reviewSettingsFromEnv } from "../../provider/review";
 
 const root = path.resolve(__dirname, "../..");
 const bin = path.join(root, "bin", "amp-policy");
@@ -65,13 +66,32 @@ function doc(...statements: Array<Record<string, unknown>>): Record<string, unkn
   return { Version: "2012-10-17", Statement: statements };
 }
 
+/** The Query statement of WRITE_AND_QUERY as two statements, one action each: the same access. */
+function splitQuery(): Array<Record<string, unknown>> {
+  return ["aps:QueryMetrics", "aps:GetSeries"].map((action, i) =>
+    stmt({ Sid: `Query${i}`, Principal: { AWS: "444455556666" }, Action: action }),
+  );
+}
+
 const WRITE = doc(stmt({ Sid: "Write" }));
+const QUERY_ANYWHERE = stmt({
+  Sid: "Query",
+  Principal: { AWS: "444455556666" },
+  Action: "aps:QueryMetrics",
+  Resource: undefined,
+});
+/** States exported by the real CLI: a TypeScript stack (dynamic door, 0.1.0) and a YAML one (resource plugin). */
+const dynamicState = path.join(root, "tests", "e2e", "fixtures", "state-0.1.0.json");
+const pluginState = path.join(root, "tests", "e2e", "fixtures", "state-plugin-yaml.json");
 const WRITE_AND_QUERY = doc(
   stmt({ Sid: "Write" }),
   stmt({ Sid: "Query", Principal: { AWS: "444455556666" }, Action: ["aps:QueryMetrics", "aps:GetSeries"] }),
 );
 
-/** A `pulumi stack export` with a dynamic and a plugin ResourcePolicy, and an unrelated resource. */
+/**
+ * A `pulumi stack export` with a dynamic and a plugin ResourcePolicy, and an unrelated resource. The types are
+ * those the real CLI records (see the exported states in tests/e2e/fixtures).
+ */
 function stackExport(policies: Record<string, unknown>): Record<string, unknown> {
   const resources: unknown[] = [
     { urn: "urn:pulumi:dev::proj::pulumi:pulumi:Stack::proj-dev", type: "pulumi:pulumi:Stack", outputs: {} },
@@ -80,9 +100,9 @@ function stackExport(policies: Record<string, unknown>): Record<string, unknown>
     const dynamic = name.startsWith("dyn");
     resources.push({
       urn: dynamic
-        ? `urn:pulumi:dev::proj::pulumi-nodejs:dynamic:Resource::${name}`
+        ? `urn:pulumi:dev::proj::pulumi-nodejs:dynamic/amp:ResourcePolicy::${name}`
         : `urn:pulumi:dev::proj::amp-resource-policy:index:ResourcePolicy::${name}`,
-      type: dynamic ? "pulumi-nodejs:dynamic:Resource" : "amp-resource-policy:index:ResourcePolicy",
+      type: dynamic ? "pulumi-nodejs:dynamic/amp:ResourcePolicy" : "amp-resource-policy:index:ResourcePolicy",
       id: "ws-1",
       inputs: { workspaceId: "ws-1", policyDocument: policy },
       outputs: { workspaceId: "ws-1", policyDocument: policy, revisionId: "r1", policyStatus: "ACTIVE" },
@@ -198,6 +218,7 @@ describe("amp-policy (the built bin)", function () {
 
   describe("diff --stack-state", () => {
     before(() => {
+      file("q.json", doc(stmt({ Sid: "CrossAccountRemoteWrite", Resource: undefined })));
       file("one.json", stackExport({ "dyn-policy": JSON.stringify(WRITE) }));
       file("two.json", stackExport({ "dyn-policy": JSON.stringify(WRITE), "plugin-policy": WRITE_AND_QUERY }));
     });
@@ -212,7 +233,7 @@ describe("amp-policy (the built bin)", function () {
       const byName = ampPolicy(["diff", "--stack-state", "two.json", "--resource", "plugin-policy", "write.json"]);
       assert.equal(byName.code, 0, byName.stderr);
       assert.match(byName.stdout, /^narrows access/);
-      const urn = "urn:pulumi:dev::proj::pulumi-nodejs:dynamic:Resource::dyn-policy";
+      const urn = "urn:pulumi:dev::proj::pulumi-nodejs:dynamic/amp:ResourcePolicy::dyn-policy";
       const byUrn = ampPolicy(["diff", "--stack-state", "two.json", "--resource", urn, "write.json"]);
       assert.deepEqual([byUrn.code, byUrn.stdout], [0, "no change in access\n"]);
     });
@@ -276,12 +297,148 @@ describe("amp-policy (the built bin)", function () {
       );
     });
 
+    it("finds the ResourcePolicy of a TypeScript stack in a state the real CLI exported (dynamic door, 0.1.0)", () => {
+      // A stack of examples/basic, `pulumi up` with 0.1.0, then `pulumi stack export` (see e2e/old-state.test.ts).
+      file("query-anywhere.json", doc(stmt({ Sid: "Write", Resource: undefined }), QUERY_ANYWHERE));
+      const run = ampPolicy(["diff", "--stack-state", dynamicState, "query-anywhere.json"]);
+      assert.equal(run.code, 2, run.stderr);
+      assert.match(run.stdout, /^broadens access: arn:aws:iam::444455556666:root gains aps:QueryMetrics\n/);
+      const same = ampPolicy([
+        "diff",
+        "--stack-state",
+        dynamicState,
+        "--resource",
+        "cross-account-remote-write",
+        "q.json",
+      ]);
+      assert.deepEqual([same.code, same.stdout], [0, "no change in access\n"]);
+    });
+
+    it("finds the ResourcePolicy of a YAML stack in a state the real CLI exported (resource plugin)", () => {
+      const run = ampPolicy(["diff", "--stack-state", pluginState, "query-anywhere.json"]);
+      assert.equal(run.code, 2, run.stderr);
+      assert.match(run.stdout, /^broadens access: arn:aws:iam::444455556666:root gains aps:QueryMetrics\n/);
+    });
+
     it("rejects a file that is not a stack export", () => {
       const run = ampPolicy(["diff", "--stack-state", "write.json", "write.json"]);
       assert.deepEqual(
         [run.code, run.stderr],
         [1, "amp-policy: write.json has no deployment.resources; expected `pulumi stack export` output\n"],
       );
+    });
+  });
+
+  describe("issue 15: one definition of a change, the workspace, and a closed pipe", () => {
+    it("--fail-on any-change and the requireApproval any-change gate agree on what changes access", () => {
+      const pairs: Array<[string, unknown, unknown]> = [
+        ["a statement split in two", WRITE_AND_QUERY, doc(stmt({ Sid: "Write" }), ...splitQuery())],
+        [
+          "an action AMP ignores",
+          WRITE,
+          doc(stmt({ Sid: "Write", Action: ["aps:RemoteWrite", "aps:CreateWorkspace"] })),
+        ],
+        ["a new principal", WRITE, WRITE_AND_QUERY],
+        ["a lost principal", WRITE_AND_QUERY, WRITE],
+      ];
+      for (const [name, before, after] of pairs) {
+        const cli = ampPolicy([
+          "diff",
+          "--fail-on",
+          "any-change",
+          "--workspace",
+          "ws-1",
+          file("b.json", before),
+          file("a.json", after),
+        ]);
+        const gate = reviewAccess(
+          { workspaceId: "ws-1", policyDocument: before },
+          { workspaceId: "ws-1", policyDocument: after, requireApproval: "any-change" },
+        );
+        assert.equal(
+          cli.code === 2,
+          gate.failure !== undefined,
+          `${name}: amp-policy exits ${cli.code}, the gate ${gate.failure ? "fails" : "passes"}`,
+        );
+      }
+    });
+
+    it("--account (and --region): a Resource naming this workspace id in another account grants nothing", () => {
+      const foreign = doc(
+        stmt({ Sid: "Write" }),
+        stmt({
+          Sid: "Query",
+          Principal: { AWS: "444455556666" },
+          Resource: WS_ARN.replace("999988887777", "111122223333"),
+        }),
+      );
+      file("foreign.json", foreign);
+      const known = ampPolicy([
+        "diff",
+        "--workspace",
+        "ws-1",
+        "--region",
+        "us-east-1",
+        "--account",
+        "999988887777",
+        "write.json",
+        "foreign.json",
+      ]);
+      assert.deepEqual([known.code, known.stderr], [0, ""]);
+      assert.match(known.stdout, /^no change in access\n/);
+      const bad = ampPolicy(["diff", "--account", "9999", "write.json", "foreign.json"]);
+      assert.deepEqual(
+        [bad.code, bad.stderr],
+        [1, 'amp-policy: --account must be a 12-digit AWS account id, not "9999"\n'],
+      );
+    });
+
+    it("with --workspace, prints the approvedAccess value the provider's gate takes for that workspace", () => {
+      const run = ampPolicy([
+        "diff",
+        "--workspace",
+        "ws-1",
+        "--region",
+        "us-east-1",
+        "write.json",
+        "write-and-query.json",
+      ]);
+      const gate = reviewAccess(
+        { workspaceId: "ws-1", policyDocument: WRITE },
+        { workspaceId: "ws-1", policyDocument: WRITE_AND_QUERY, requireApproval: "broadening" },
+        reviewSettingsFromEnv({ AWS_REGION: "us-east-1" }),
+      );
+      const approval = /approvedAccess: "(access-[0-9a-f]{12})"/.exec(gate.failure!.reason)![1];
+      assert.ok(run.stdout.endsWith(`approvedAccess for workspace ws-1: ${approval}\n`), run.stdout);
+      const other = ampPolicy([
+        "diff",
+        "--workspace",
+        "ws-2",
+        "--region",
+        "us-east-1",
+        "write.json",
+        "write-and-query.json",
+      ]);
+      assert.ok(!other.stdout.includes(approval), "another workspace, another approval");
+      const explained = ampPolicy(["explain", "--workspace", "ws-1", "--region", "us-east-1", "write-and-query.json"]);
+      assert.ok(explained.stdout.endsWith(`approvedAccess for workspace ws-1: ${approval}\n`), explained.stdout);
+    });
+
+    it("diff | head: exits with the verdict and prints no trace when the reader closes the pipe early (EPIPE)", async () => {
+      // Enough rows that the table outgrows the pipe's buffer: the writes go on after the reader is gone.
+      const many = doc(
+        ...Array.from({ length: 3000 }, (_, i) => stmt({ Sid: `S${i}`, Principal: { AWS: String(100000000000 + i) } })),
+      );
+      file("many.json", many);
+      const child = spawn(process.execPath, [bin, "diff", "/dev/null", "many.json"], {
+        cwd: dir,
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let stderr = "";
+      child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+      child.stdout.once("data", () => child.stdout.destroy());
+      const code = await new Promise<number | null>((resolve) => child.once("close", resolve));
+      assert.deepEqual([code, stderr], [2, ""]);
     });
   });
 

@@ -79,6 +79,35 @@ describe("secrets in the dynamic door's diagnostics (real serializer, real dynam
     assert.ok(!distinctive.some((v) => warned.warned.includes(v)), warned.warned);
   });
 
+  it("a long Sid of a secret policy (with a dash, used twice) is quoted cut to 80 characters, and no piece of it shows", async () => {
+    const sid = `Dyn-${"LongSecretSid".repeat(8)}`;
+    const document = JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [0, 1].map(() => ({
+        Sid: sid,
+        Effect: "Allow",
+        Principal: { AWS: "560184739201" },
+        Action: "aps:RemoteWrite",
+      })),
+    });
+    const plain = await check({ workspaceId: "ws-shown", policyDocument: document, __secretInputs: [] });
+    const plainShown = plain.warned + JSON.stringify(plain.failures);
+    assert.ok(plainShown.includes(`${sid.slice(0, 80)}...`), `not secret, the cut quote shows:\n${plainShown}`);
+    const secret = await check({
+      workspaceId: "ws-shown",
+      policyDocument: document,
+      __secretInputs: ["policyDocument"],
+    });
+    const once = JSON.stringify({ ...JSON.parse(document), Statement: JSON.parse(document).Statement[0] });
+    const warning = await check({ workspaceId: "ws-shown", policyDocument: once, __secretInputs: ["policyDocument"] });
+    const shown = secret.warned + JSON.stringify(secret.failures) + warning.warned;
+    assert.match(shown, /Statement\[1\]\.Sid .* is used by another statement/);
+    assert.match(warning.warned, /Statement\.Sid .* has characters other than letters and digits/);
+    for (const piece of ["LongSecretSid", "Dyn-LongSecret", "560184739201"]) {
+      assert.ok(!shown.includes(piece), `"${piece}" shows in:\n${shown}`);
+    }
+  });
+
   it("ResourcePolicy names exactly its secret arguments in __secretInputs", async () => {
     const registered: Record<string, Record<string, unknown>> = {};
     await pulumi.runtime.setMocks(

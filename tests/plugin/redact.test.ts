@@ -45,6 +45,56 @@ describe("provider/redact.ts: no value of a secret in a message, whatever the wo
     assert.equal(redact(`Sid ${JSON.stringify(quoted)} is odd`, secretTexts([quoted])), `Sid "${REDACTED}" is odd`);
   });
 
+  it("never shows a piece of a long Sid (cut to 80 characters with ...) of a secret document: with a dash, or used twice", () => {
+    const sid = `Long-${"SecretSidText".repeat(8)}`;
+    const document = JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [0, 1].map(() => ({
+        Sid: sid,
+        Effect: "Allow",
+        Principal: { AWS: "111122223333" },
+        Action: "aps:RemoteWrite",
+      })),
+    });
+    const plain = shownBy({ workspaceId: "ws-1", policyDocument: document }, []);
+    assert.ok(
+      plain.includes(`"${sid.slice(0, 80)}..."`),
+      `the quote is cut, so whole-value redaction misses it:\n${plain}`,
+    );
+    const shown = shownBy({ workspaceId: "ws-1", policyDocument: document }, [document]);
+    assert.match(shown, /Statement\[1\]\.Sid .* is used by another statement/);
+    assert.match(shown, /Statement\[0\]\.Sid .* has characters other than letters and digits/);
+    assert.ok(!shown.includes("SecretSid"), shown);
+  });
+
+  it("property: no 8-character piece of any Sid or account of a secret document shows, over many long values", () => {
+    let seed = 15;
+    const random = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.";
+    const text = (length: number): string => Array.from({ length }, () => alphabet[random(alphabet.length)]).join("");
+    for (let trial = 0; trial < 300; trial++) {
+      const sids = Array.from({ length: 1 + random(3) }, () => text(60 + random(200)));
+      const accounts = sids.map(() => String(100000000000 + random(899999999999)));
+      const statements = [...sids, sids[0]].map((sid, i) => ({
+        Sid: sid,
+        Effect: "Allow",
+        Principal: { AWS: accounts[i % accounts.length] },
+        Action: "aps:RemoteWrite",
+      }));
+      const document = JSON.stringify({ Version: "2012-10-17", Statement: statements });
+      const shown = shownBy({ workspaceId: "ws-1", policyDocument: document }, [document]);
+      for (const value of [...sids, ...accounts]) {
+        for (let i = 0; i + 8 <= value.length; i++) {
+          const piece = value.slice(i, i + 8);
+          assert.ok(!shown.includes(piece), `trial ${trial}: "${piece}" of "${value}" shows in:\n${shown}`);
+        }
+      }
+    }
+  });
+
   it("leaves a check of nothing secret as it is", () => {
     const news = { workspaceId: "ws-1", policyDocument: '{"Statement":[{"Effect":"Maybe"}]}' };
     assert.deepEqual(redactCheck(lifecycle.check(news), []), lifecycle.check(news));

@@ -69,6 +69,37 @@ describe("the access review in the resource plugin, over gRPC", function () {
     assert.match(logs[0].message, /withheld: the document is a secret\naccess digest: access-[0-9a-f]{12}$/);
   });
 
+  it("a long Sid of a secret policyDocument (with a dash, used twice) shows no piece of itself in any message", async () => {
+    const sid = `Plugin-${"LongSecretSid".repeat(8)}`;
+    const document = JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [0, 1].map(() => ({
+        Sid: sid,
+        Effect: "Allow",
+        Principal: { AWS: "560184739201" },
+        Action: "aps:RemoteWrite",
+      })),
+    });
+    let plain = "";
+    const plainLogs = await logsOf(async () => {
+      plain = JSON.stringify((await plugin.check({ workspaceId: WS, policyDocument: document })).failures);
+    });
+    plain += JSON.stringify(plainLogs);
+    assert.ok(plain.includes(`${sid.slice(0, 80)}...`), `not secret, the cut quote shows:\n${plain}`);
+    let shown = "";
+    const logs = await logsOf(async () => {
+      shown = JSON.stringify((await plugin.check({ workspaceId: WS, policyDocument: secret(document) })).failures);
+    });
+    const once = JSON.stringify({ ...JSON.parse(document), Statement: JSON.parse(document).Statement[0] });
+    const warned = await logsOf(() => plugin.check({ workspaceId: WS, policyDocument: secret(once) }));
+    shown += JSON.stringify(logs) + JSON.stringify(warned) + plugin.stderr.join("");
+    assert.match(shown, /Statement\[1\]\.Sid .* is used by another statement/);
+    assert.match(JSON.stringify(warned), /Statement\.Sid .* has characters other than letters and digits/);
+    for (const piece of ["LongSecretSid", "Plugin-LongSecret", "560184739201"]) {
+      assert.ok(!shown.includes(piece), `"${piece}" shows in:\n${shown}`);
+    }
+  });
+
   it("Configure's requireApproval gates every resource, a floor the resource cannot lower; Configure without it lifts it", async () => {
     const olds: Props = { workspaceId: WS, policyDocument: policy("111122223333", "444455556666") };
     const narrowing: Props = { workspaceId: WS, policyDocument: policy("111122223333"), requireApproval: "never" };
@@ -87,6 +118,32 @@ describe("the access review in the resource plugin, over gRPC", function () {
 
     await plugin.configure({});
     assert.deepEqual((await plugin.check(narrowing, olds)).failures, []);
+  });
+
+  it("Configure's accountId pins the workspace's account: a Resource naming this workspace id in another account grants nothing", async () => {
+    const foreign = JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "Query",
+          Effect: "Allow",
+          Principal: { AWS: "arn:aws:iam::444455556666:root" },
+          Action: "aps:QueryMetrics",
+          Resource: `arn:aws:aps:us-east-1:111122223333:workspace/${WS}`,
+        },
+      ],
+    });
+    const bad = await plugin.checkConfig({ accountId: "1234" });
+    assert.deepEqual(
+      bad.failures.map((f) => f.reason),
+      ['amp-resource-policy:accountId must be a 12-digit AWS account id, not "1234"'],
+    );
+    await plugin.configure({ accountId: "123456789012" });
+    const known = await logsOf(() => plugin.check({ workspaceId: WS, policyDocument: foreign }));
+    assert.match(known[known.length - 1].message, /^no change in access/);
+    await plugin.configure({});
+    const unknown = await logsOf(() => plugin.check({ workspaceId: WS, policyDocument: foreign }));
+    assert.doesNotMatch(unknown[unknown.length - 1].message, /^no change in access/);
   });
 
   it("CheckConfig names a bad requireApproval or suppressFindings; DiffConfig updates, never replaces", async () => {

@@ -1,9 +1,12 @@
 import assert from "node:assert/strict";
 
-import { accessDigest } from "../../provider/access";
+import { accessChange, accessDigest } from "../../provider/access";
 import { check, diff } from "../../provider/lifecycle";
 import { UNKNOWN } from "../../provider/policy";
 import {
+  type ReviewSettings,
+  approvalDigest,
+  changesAccess,
   checkReviewConfig,
   checkReviewInputs,
   partitionOf,
@@ -59,7 +62,10 @@ describe("access review (provider/review.ts)", () => {
         text,
       );
       assert.ok(!lines.some((l) => l.startsWith("│ - ")), "nothing is removed");
-      assert.equal(lines.at(-1), `access digest: ${accessDigest(withReader, { workspaceId: WS })}`);
+      assert.equal(
+        lines.at(-1),
+        `access digest: ${approvalDigest(accessDigest(withReader, { workspaceId: WS }), { workspaceId: WS })}`,
+      );
     });
 
     it("says nothing when the change is cosmetic (reformatted, reordered, account id for its root)", () => {
@@ -105,7 +111,7 @@ describe("access review (provider/review.ts)", () => {
   });
 
   describe("the requireApproval gate", () => {
-    const digest = accessDigest(withReader, { workspaceId: WS });
+    const digest = approvalDigest(accessDigest(withReader, { workspaceId: WS }), { workspaceId: WS });
 
     it("broadening: fails a broadening change naming policyDocument, with the table and how to approve", () => {
       const review = reviewAccess(inputs(writeOnly), inputs(withReader, { requireApproval: "broadening" }));
@@ -138,7 +144,11 @@ describe("access review (provider/review.ts)", () => {
       );
       assert.equal(review.failure?.property, "policyDocument");
       assert.match(review.failure.reason, new RegExp(`approvedAccess "${digest}" approves other access`));
-      assert.ok(review.failure.reason.includes(`approvedAccess: "${accessDigest(more, { workspaceId: WS })}"`));
+      assert.ok(
+        review.failure.reason.includes(
+          `approvedAccess: "${approvalDigest(accessDigest(more, { workspaceId: WS }), { workspaceId: WS })}"`,
+        ),
+      );
     });
 
     it("an approval survives a cosmetic rewrite of the approved policy (the digest is of the access)", () => {
@@ -314,5 +324,155 @@ describe("access review (provider/review.ts)", () => {
       const { result } = withAccessReview(checked, inputs(noVersion), inputs(noVersion));
       assert.deepEqual(result.warnings, checked.warnings);
     });
+  });
+});
+
+describe("issue 15: the workspace's partition, account and identity in diff, the review and the gate", () => {
+  const ACCOUNT = "777788889999";
+  const principalDoc = (principal: string) => ({
+    Version: "2012-10-17",
+    Statement: [statement("Write", principal, ["aps:RemoteWrite"])],
+  });
+  const state = (policyDocument: unknown) => ({ ...inputs(policyDocument), policyStatus: "ACTIVE", revisionId: "r1" });
+
+  for (const [region, partition] of [
+    ["cn-north-1", "aws-cn"],
+    ["us-gov-west-1", "aws-us-gov"],
+  ] as const) {
+    it(`diff in ${region}: a bare id vs arn:aws:iam::id:root is a change; vs arn:${partition}:iam::id:root is not`, () => {
+      const options = { partition: reviewSettingsFromEnv({ AWS_REGION: region }).partition };
+      const bare = state(principalDoc(ACCOUNT));
+      assert.deepEqual(diff(bare, inputs(principalDoc(`arn:aws:iam::${ACCOUNT}:root`)), options).diffs, [
+        "policyDocument",
+      ]);
+      assert.deepEqual(
+        diff(state(principalDoc(`arn:aws:iam::${ACCOUNT}:root`)), inputs(principalDoc(ACCOUNT)), options).diffs,
+        ["policyDocument"],
+      );
+      assert.equal(diff(bare, inputs(principalDoc(`arn:${partition}:iam::${ACCOUNT}:root`)), options).changes, false);
+      assert.equal(
+        diff(state(principalDoc(`arn:${partition}:iam::${ACCOUNT}:root`)), inputs(principalDoc(ACCOUNT)), options)
+          .changes,
+        false,
+      );
+    });
+  }
+
+  it("diff without a partition keeps the aws reading (states and callers of 0.1.0)", () => {
+    assert.equal(
+      diff(state(principalDoc(ACCOUNT)), inputs(principalDoc(`arn:aws:iam::${ACCOUNT}:root`))).changes,
+      false,
+    );
+  });
+
+  it("the review and the any-change gate in cn-north-1 see a bare id turned into an aws-partition root", () => {
+    const settings = { ...reviewSettingsFromEnv({ AWS_REGION: "cn-north-1" }), requireApproval: "any-change" as const };
+    const review = reviewAccess(
+      inputs(principalDoc(ACCOUNT)),
+      inputs(principalDoc(`arn:aws:iam::${ACCOUNT}:root`)),
+      settings,
+    );
+    assert.equal(review.failure?.property, "policyDocument", JSON.stringify(review));
+    assert.match(review.failure.reason, /arn:aws-cn:iam::777788889999:root loses aps:RemoteWrite/);
+  });
+
+  it("an approval for one workspace never approves the same access on another (a replace)", () => {
+    const gate = { requireApproval: "broadening" } as const;
+    const onWs = reviewAccess({}, inputs(withReader, gate));
+    const approval = /approvedAccess: "(access-[0-9a-f]{12})"/.exec(onWs.failure!.reason)![1];
+    assert.equal(reviewAccess({}, inputs(withReader, { ...gate, approvedAccess: approval })).failure, undefined);
+    const replaced = reviewAccess(inputs(withReader), {
+      ...inputs(withReader, { ...gate, approvedAccess: approval }),
+      workspaceId: WS2,
+    });
+    assert.equal(replaced.failure?.property, "policyDocument", JSON.stringify(replaced));
+    assert.match(replaced.failure.reason, /approves other access than this change grants/);
+  });
+
+  it("the approval binds the workspace's region, partition and account where they are known", () => {
+    const digestIn = (settings: ReviewSettings) =>
+      /approvedAccess: "(access-[0-9a-f]{12})"/.exec(
+        reviewAccess({}, inputs(withReader, { requireApproval: "broadening" }), settings).failure!.reason,
+      )![1];
+    const digests = [
+      digestIn({}),
+      digestIn(reviewSettingsFromEnv({ AWS_REGION: "us-east-1" })),
+      digestIn(reviewSettingsFromEnv({ AWS_REGION: "eu-west-1" })),
+      digestIn(reviewSettingsFromEnv({ AWS_REGION: "cn-north-1" })),
+      digestIn(reviewSettingsFromEnv({ AWS_REGION: "us-east-1", AMP_POLICY_ACCOUNT_ID: "123456789012" })),
+    ];
+    assert.equal(new Set(digests).size, digests.length, digests.join(" "));
+  });
+
+  it("a workspaceId not known at preview defers the review and the gate to up, and says so", () => {
+    const review = reviewAccess(inputs(writeOnly), {
+      ...inputs(withReader, { requireApproval: "broadening", approvedAccess: "access-000000000000" }),
+      workspaceId: UNKNOWN,
+    });
+    assert.equal(review.failure, undefined);
+    assert.equal(review.diagnostics.length, 1);
+    assert.match(review.diagnostics[0], /workspaceId is not known yet/);
+    assert.match(review.diagnostics[0], /review and the requireApproval gate run during up/);
+  });
+
+  it("any-change: a statement split in two, or an action AMP ignores, is no change of access (as amp-policy diff says)", () => {
+    const split = {
+      Version: "2012-10-17",
+      Statement: [
+        statement("Write", WRITER, ["aps:RemoteWrite"]),
+        statement("Read", READER, ["aps:QueryMetrics", "aps:GetSeries"]),
+      ],
+    };
+    const splitInTwo = {
+      Version: "2012-10-17",
+      Statement: [
+        statement("Write", WRITER, ["aps:RemoteWrite"]),
+        statement("Read1", READER, ["aps:QueryMetrics"]),
+        statement("Read2", READER, ["aps:GetSeries"]),
+      ],
+    };
+    const ignored = {
+      Version: "2012-10-17",
+      Statement: [statement("Write", WRITER, ["aps:RemoteWrite", "aps:CreateWorkspace"])],
+    };
+    const gate = { requireApproval: "any-change" } as const;
+    for (const [before, after] of [
+      [split, splitInTwo],
+      [writeOnly, ignored],
+    ]) {
+      const change = accessChange(before, after, { workspaceId: WS });
+      assert.equal(changesAccess(change), false);
+      const review = reviewAccess(inputs(before), inputs(after, gate));
+      assert.equal(review.failure, undefined, review.failure?.reason);
+    }
+    assert.ok(reviewAccess(inputs(writeOnly), inputs(withReader, gate)).failure, "a real change still needs approval");
+  });
+
+  it("reads the workspace's account from AMP_POLICY_ACCOUNT_ID and amp-resource-policy:accountId, and checks it", () => {
+    assert.equal(reviewSettingsFromEnv({ AMP_POLICY_ACCOUNT_ID: "123456789012" }).accountId, "123456789012");
+    assert.equal(reviewSettingsFromConfig({ accountId: "123456789012" }).accountId, "123456789012");
+    assert.deepEqual(
+      reviewSettingsFromEnv({ AMP_POLICY_ACCOUNT_ID: "12345" }).problems?.map((p) => p.reason),
+      ['AMP_POLICY_ACCOUNT_ID must be a 12-digit AWS account id, not "12345"'],
+    );
+    assert.deepEqual(
+      checkReviewConfig({ accountId: "acct" }).map((p) => p.property),
+      ["accountId"],
+    );
+  });
+
+  it("with the account known, a Resource naming this workspace id in another account grants nothing", () => {
+    const foreign = {
+      Version: "2012-10-17",
+      Statement: [
+        {
+          ...statement("Read", READER, ["aps:QueryMetrics"]),
+          Resource: `arn:aws:aps:us-east-1:111122223333:workspace/${WS}`,
+        },
+      ],
+    };
+    const settings = reviewSettingsFromEnv({ AWS_REGION: "us-east-1", AMP_POLICY_ACCOUNT_ID: "123456789012" });
+    const review = reviewAccess({}, inputs(foreign), settings);
+    assert.match(review.diagnostics[0], /^no change in access/);
   });
 });

@@ -33,6 +33,8 @@ func NewProvider(ctx *pulumi.Context,
 }
 
 type providerArgs struct {
+	// The AWS account id of the workspaces (12 digits), when known: the access review then counts a statement whose `Resource` names a workspace of another account as granting nothing, and the `approvedAccess` digest is bound to it. Default: unknown (such a statement's effect is uncertain and the review errs towards broadening).
+	AccountId *string `pulumi:"accountId"`
 	// The AMP endpoint URL, e.g. a local emulator. Default: `AWS_ENDPOINT_URL_AMP`, then `AWS_ENDPOINT_URL`, then the AWS endpoint of the region.
 	Endpoint *string `pulumi:"endpoint"`
 	// A named profile of the shared AWS config and credentials files. Default: `AWS_PROFILE`, then the default chain.
@@ -47,6 +49,8 @@ type providerArgs struct {
 
 // The set of arguments for constructing a Provider resource.
 type ProviderArgs struct {
+	// The AWS account id of the workspaces (12 digits), when known: the access review then counts a statement whose `Resource` names a workspace of another account as granting nothing, and the `approvedAccess` digest is bound to it. Default: unknown (such a statement's effect is uncertain and the review errs towards broadening).
+	AccountId pulumi.StringPtrInput
 	// The AMP endpoint URL, e.g. a local emulator. Default: `AWS_ENDPOINT_URL_AMP`, then `AWS_ENDPOINT_URL`, then the AWS endpoint of the region.
 	Endpoint pulumi.StringPtrInput
 	// A named profile of the shared AWS config and credentials files. Default: `AWS_PROFILE`, then the default chain.

@@ -11,6 +11,11 @@ import (
 
 var _ = internal.GetEnvOrDefault
 
+// The AWS account id of the workspaces (12 digits), when known: the access review then counts a statement whose `Resource` names a workspace of another account as granting nothing, and the `approvedAccess` digest is bound to it. Default: unknown (such a statement's effect is uncertain and the review errs towards broadening).
+func GetAccountId(ctx *pulumi.Context) string {
+	return config.Get(ctx, "amp-resource-policy:accountId")
+}
+
 // The AMP endpoint URL, e.g. a local emulator. Default: `AWS_ENDPOINT_URL_AMP`, then `AWS_ENDPOINT_URL`, then the AWS endpoint of the region.
 func GetEndpoint(ctx *pulumi.Context) string {
 	return config.Get(ctx, "amp-resource-policy:endpoint")

@@ -21,6 +21,13 @@ __config__ = pulumi.Config('amp-resource-policy')
 
 class _ExportableConfig(types.ModuleType):
     @_builtins.property
+    def account_id(self) -> Optional[str]:
+        """
+        The AWS account id of the workspaces (12 digits), when known: the access review then counts a statement whose `Resource` names a workspace of another account as granting nothing, and the `approvedAccess` digest is bound to it. Default: unknown (such a statement's effect is uncertain and the review errs towards broadening).
+        """
+        return __config__.get('accountId')
+
+    @_builtins.property
     def endpoint(self) -> Optional[str]:
         """
         The AMP endpoint URL, e.g. a local emulator. Default: `AWS_ENDPOINT_URL_AMP`, then `AWS_ENDPOINT_URL`, then the AWS endpoint of the region.
