@@ -9,6 +9,7 @@ import { describeSdkProgram } from "./support/sdk-program";
 describeSdkProgram({
   example: "go",
   language: "Go",
+  host: "pulumi-language-go",
   timeoutMs: 1_200_000,
   prepare: (project) => {
     // The copy lives outside the repository: its replace directive must name this checkout's sdk/go.

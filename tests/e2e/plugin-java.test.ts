@@ -28,6 +28,7 @@ async function installJavaSdk(): Promise<void> {
 describeSdkProgram({
   example: "java",
   language: "Java",
+  host: "pulumi-language-java",
   timeoutMs: 900_000,
   prepare: installJavaSdk,
 });

@@ -4,13 +4,18 @@
  * (scripts/lib/pulumi-project.ts): preview, up, a no-change preview, refresh, destroy.
  */
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
 
 import type { AmpEmulator } from "../../../emulator";
 import { policiesEquivalent } from "../../../provider/policy";
+import { repoRoot } from "../../../scripts/lib/package";
 import {
   type EmulatedProject,
   type PulumiProject,
   assertOk,
+  cliBin,
   emulatedProject,
 } from "../../../scripts/lib/pulumi-project";
 import { policySteps } from "../../plugin/support/plugin-project";
@@ -29,6 +34,8 @@ export interface SdkProgram {
   example: string;
   /** The language, for the test titles. */
   language: string;
+  /** The language host the CLI runs it with (built by scripts/build-pulumi-cli.sh). */
+  host: string;
   /** Runs after the copy, before the first CLI command. */
   prepare: (project: PulumiProject) => Promise<void> | void;
   /** The ceiling of the whole describe: the first build of a program may compile a whole SDK. */
@@ -45,6 +52,9 @@ export function describeSdkProgram(program: SdkProgram): void {
     let ws: string;
 
     before(async () => {
+      if (!fs.existsSync(path.join(cliBin, program.host))) {
+        execFileSync("bash", [path.join(repoRoot, "scripts/build-pulumi-cli.sh")], { stdio: "inherit" });
+      }
       setup = await emulatedProject(program.example, { emulator: { transitionDelayMs: 300 } });
       ({ emulator, project } = setup);
       await program.prepare(project);
