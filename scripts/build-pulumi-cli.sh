@@ -155,6 +155,15 @@ host pulumi-language-python "$TOOLS/language-hosts" github.com/pulumi/pulumi/sdk
 YAML_VER="$(sed -n 's#^require github.com/pulumi/pulumi-yaml \(v[0-9.]*\)$#\1#p' "$TOOLS/yaml/go.mod")"
 host pulumi-language-yaml "$TOOLS/yaml" github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml \
   github.com/pulumi/pulumi-yaml/pkg/version.Version "${YAML_VER:-v1.25.0}"
+# Go: from sdk/v3 v3.66.0, the last sdk/v3 whose module zip has go/pulumi-language-go (v3.67.0 has not; its own
+# module github.com/pulumi/pulumi/sdk/go/pulumi-language-go/v3 is not served).
+GO_HOST_SDK="$(sed -n 's#^require github.com/pulumi/pulumi/sdk/v3 \(v[0-9.]*\)$#\1#p' "$TOOLS/go-host/go.mod")"
+host pulumi-language-go "$TOOLS/go-host" github.com/pulumi/pulumi/sdk/v3/go/pulumi-language-go \
+  github.com/pulumi/pulumi/sdk/v3/go/common/version.Version "${GO_HOST_SDK:-v3.66.0}"
+# Java: from github.com/pulumi/pulumi-java/pkg (it pins pkg/v3 v3.228.0, hence its own module).
+JAVA_VER="$(sed -n 's#^require github.com/pulumi/pulumi-java/pkg \(v[0-9.]*\)$#\1#p' "$TOOLS/java-host/go.mod")"
+host pulumi-language-java "$TOOLS/java-host" github.com/pulumi/pulumi-java/pkg/cmd/pulumi-language-java \
+  github.com/pulumi/pulumi-java/pkg/version.Version "${JAVA_VER:-v1.22.0}"
 
 # ---------------------------------------------------------------- helper scripts
 # pulumi-resource-pulumi-nodejs (dynamic providers) and pulumi-language-python-exec (the

@@ -2,17 +2,23 @@
 # Generate the SDKs of the resource plugin `amp-resource-policy` from its schema (provider/schema.json with the
 # version of package.json, which is what the plugin's GetSchema returns):
 #   sdk/python/   the Python package pulumi_amp_resource_policy
-#   sdk/go/       the Go package ampresourcepolicy
+#   sdk/go/       the Go module github.com/pulumi-amp-resource-policy/sdk/go (package ampresourcepolicy)
+#   sdk/java/     the Java package io.github.pulumiampresourcepolicy.ampresourcepolicy, with a Maven pom.xml
+#   sdk/dotnet/   the .NET project Pulumi.AmpResourcePolicy (generated only: nothing here compiles it)
 #
-#   scripts/gen-sdk.sh               # regenerate sdk/python and sdk/go
-#   scripts/gen-sdk.sh --out DIR     # write DIR/python and DIR/go instead (the staleness test does this)
+#   scripts/gen-sdk.sh               # regenerate sdk/{python,go,java,dotnet}
+#   scripts/gen-sdk.sh --out DIR     # write DIR/{python,go,java,dotnet} instead (the staleness test does this)
 #
 # `pulumi package gen-sdk` hands code generation to a language host, and the Python and Node.js hosts that
 # build here (sdk/v3 v3.68.0) do not implement it ("method GeneratePackage not implemented"). So this script
-# runs the same code generators (github.com/pulumi/pulumi/pkg/v3/codegen at the CLI's version, v3.274.1) through
-# the small command in tools/gen-sdk, built once into .pulumi-cli/bin/pulumi-gen-sdk. With a host that has
-# GeneratePackage, the equivalent is:
+# runs the same code generators through two small commands, each built once into .pulumi-cli/bin/:
+#   tools/gen-sdk              Python and Go, from github.com/pulumi/pulumi/pkg/v3 at the CLI's version (v3.274.1)
+#   tools/gen-sdk-java-dotnet  Java from github.com/pulumi/pulumi-java/pkg v1.22.0 (the Java host's generator) and
+#                              .NET from pkg/v3 v3.228.0 (the last pkg/v3 that has it); both pin pkg/v3 v3.228.0
+# With a host that has GeneratePackage, the equivalent is:
 #   pulumi package gen-sdk bin/pulumi-resource-amp-resource-policy --language python --out sdk
+# sdk/go gets a go.mod (requiring the CLI's sdk/v3) and the go.sum that `go mod tidy` writes for it, so that a Go
+# program can require it and `replace` it with a local path.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -20,27 +26,50 @@ OUT="$ROOT/sdk"
 while [ $# -gt 0 ]; do
   case "$1" in
     --out) OUT="$2"; shift 2 ;;
-    -h|--help) sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "gen-sdk: unknown argument: $1" >&2; exit 2 ;;
   esac
 done
 
-TOOL_SRC="$ROOT/tools/gen-sdk"
 BIN_DIR="${PULUMI_CLI_DIR:-$ROOT/.pulumi-cli}/bin"
-TOOL="$BIN_DIR/pulumi-gen-sdk"
 command -v go >/dev/null 2>&1 || { echo "gen-sdk: 'go' is needed to build tools/gen-sdk" >&2; exit 1; }
-stamp="$(cat "$TOOL_SRC/go.mod" "$TOOL_SRC/go.sum" "$TOOL_SRC/main.go" <(go version) | sha256sum | cut -c1-16)"
-if [ ! -x "$TOOL" ] || [ "$(cat "$BIN_DIR/.stamp-pulumi-gen-sdk" 2>/dev/null)" != "$stamp" ]; then
-  echo "gen-sdk: building tools/gen-sdk (pkg/v3 codegen) into ${TOOL#"$ROOT"/} ..." >&2
-  mkdir -p "$BIN_DIR"
-  # Same flags as scripts/build-pulumi-cli.sh, so the Go build cache of the CLI's packages is shared.
-  (cd "$TOOL_SRC" && GOFLAGS="${GOFLAGS:-} -mod=readonly" go build -trimpath -tags osusergo,grpcnotrace -o "$TOOL.tmp" .)
-  mv -f "$TOOL.tmp" "$TOOL"
-  echo "$stamp" >"$BIN_DIR/.stamp-pulumi-gen-sdk"
-fi
+
+# build_tool NAME DIR: builds the Go command in DIR into $BIN_DIR/NAME unless its sources are unchanged.
+build_tool() {
+  local name="$1" src="$2" tool="$BIN_DIR/$1" stamp
+  stamp="$(cd "$src" && cat go.mod go.sum $(ls *.go *.tmpl 2>/dev/null) <(go version) | sha256sum | cut -c1-16)"
+  if [ ! -x "$tool" ] || [ "$(cat "$BIN_DIR/.stamp-$name" 2>/dev/null)" != "$stamp" ]; then
+    echo "gen-sdk: building ${src#"$ROOT"/} into ${tool#"$ROOT"/} ..." >&2
+    mkdir -p "$BIN_DIR"
+    # Same flags as scripts/build-pulumi-cli.sh, so the Go build cache of the CLI's packages is shared.
+    (cd "$src" && GOFLAGS="${GOFLAGS:-} -mod=readonly" go build -trimpath -tags osusergo,grpcnotrace -o "$tool.tmp" .)
+    mv -f "$tool.tmp" "$tool"
+    echo "$stamp" >"$BIN_DIR/.stamp-$name"
+  fi
+}
+build_tool pulumi-gen-sdk "$ROOT/tools/gen-sdk"
+build_tool pulumi-gen-sdk-java-dotnet "$ROOT/tools/gen-sdk-java-dotnet"
 
 VERSION="$(node -p 'require(process.argv[1]).version' "$ROOT/package.json")"
+SCHEMA="$ROOT/provider/schema.json"
 for language in python go; do
-  "$TOOL" -schema "$ROOT/provider/schema.json" -version "$VERSION" -language "$language" -out "$OUT/$language"
+  "$BIN_DIR/pulumi-gen-sdk" -schema "$SCHEMA" -version "$VERSION" -language "$language" -out "$OUT/$language"
 done
-echo "gen-sdk: wrote ${OUT#"$ROOT"/}/python and ${OUT#"$ROOT"/}/go for amp-resource-policy $VERSION" >&2
+for language in java dotnet; do
+  "$BIN_DIR/pulumi-gen-sdk-java-dotnet" -schema "$SCHEMA" -version "$VERSION" -language "$language" -out "$OUT/$language"
+done
+
+# The Go SDK as a module. Its import path is the schema's language.go.importBasePath; the Pulumi Go SDK it needs
+# is the CLI's version (tools/pulumi-cli/go.mod), the one whose code generator wrote it.
+IMPORT_PATH="$(node -p 'require(process.argv[1]).language.go.importBasePath' "$SCHEMA")"
+SDK_V3="$(sed -n 's#^[[:space:]]*github.com/pulumi/pulumi/sdk/v3 \(v[0-9][0-9.]*\).*#\1#p' "$ROOT/tools/pulumi-cli/go.mod" | head -n1)"
+cat >"$OUT/go/go.mod" <<GOMOD
+// The Go SDK of the amp-resource-policy plugin, generated by scripts/gen-sdk.sh (do not edit).
+module ${IMPORT_PATH%/*}
+
+go 1.25
+
+require github.com/pulumi/pulumi/sdk/v3 $SDK_V3
+GOMOD
+(cd "$OUT/go" && GOFLAGS=-mod=mod go mod tidy)
+echo "gen-sdk: wrote ${OUT#"$ROOT"/}/{python,go,java,dotnet} for amp-resource-policy $VERSION" >&2

@@ -8,7 +8,7 @@ import { repoRoot } from "../../scripts/lib/package";
 
 /** Files of a generated SDK, relative, without what building or installing it leaves behind (git-ignored). */
 function sdkFiles(dir: string): string[] {
-  const ignored = /(^|\/)(build|dist|__pycache__|[^/]*\.egg-info)(\/|$)|\.pyc$/;
+  const ignored = /(^|\/)(build|dist|target|bin|obj|__pycache__|[^/]*\.egg-info)(\/|$)|\.pyc$/;
   return fs
     .readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((entry) => entry.isFile())
@@ -17,7 +17,7 @@ function sdkFiles(dir: string): string[] {
     .sort();
 }
 
-describe("the generated SDKs (sdk/python, sdk/go)", function () {
+describe("the generated SDKs (sdk/python, sdk/go, sdk/java, sdk/dotnet)", function () {
   // The first run builds tools/gen-sdk (a few seconds with the CLI's Go build cache, minutes without).
   this.timeout(600_000);
   let fresh: string;
@@ -31,7 +31,7 @@ describe("the generated SDKs (sdk/python, sdk/go)", function () {
   });
   after(() => fs.rmSync(fresh, { recursive: true, force: true }));
 
-  for (const language of ["python", "go"]) {
+  for (const language of ["python", "go", "java", "dotnet"]) {
     it(`sdk/${language} is what scripts/gen-sdk.sh generates now (else run \`npm run gen-sdk\`)`, () => {
       const committed = path.join(repoRoot, "sdk", language);
       const generated = path.join(fresh, language);
@@ -63,5 +63,43 @@ describe("the generated SDKs (sdk/python, sdk/go)", function () {
     for (const name of ["workspace_id", "policy_document", "policy_status", "revision_id", "overwrite_existing"]) {
       assert.match(resource, new RegExp(`def ${name}\\(`), `no ${name} property`);
     }
+  });
+
+  it("the Go SDK is a module at the schema's import path, requiring the CLI's Pulumi Go SDK", () => {
+    const schema = JSON.parse(fs.readFileSync(path.join(repoRoot, "provider/schema.json"), "utf8")) as {
+      language: { go: { importBasePath: string } };
+    };
+    const goMod = fs.readFileSync(path.join(repoRoot, "sdk/go/go.mod"), "utf8");
+    assert.match(goMod, new RegExp(`^module ${path.posix.dirname(schema.language.go.importBasePath)}$`, "m"));
+    const cliGoMod = fs.readFileSync(path.join(repoRoot, "tools/pulumi-cli/go.mod"), "utf8");
+    const cliSdk = /github\.com\/pulumi\/pulumi\/sdk\/v3 (v\S+)/.exec(cliGoMod)![1];
+    assert.match(goMod, new RegExp(`github\\.com/pulumi/pulumi/sdk/v3 ${cliSdk.replace(/\./g, "\\.")}\\b`));
+    assert.ok(fs.statSync(path.join(repoRoot, "sdk/go/go.sum")).size > 0, "sdk/go/go.sum is empty");
+  });
+
+  it("the Java SDK builds with Maven: a pom.xml with a compiler release and a pinned com.pulumi:pulumi", () => {
+    const version = (JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json"), "utf8")) as { version: string })
+      .version;
+    const pom = fs.readFileSync(path.join(repoRoot, "sdk/java/pom.xml"), "utf8");
+    assert.match(pom, /<maven\.compiler\.release>\d+<\/maven\.compiler\.release>/);
+    assert.match(pom, /<artifactId>pulumi<\/artifactId>\s*<version>\d+\.\d+\.\d+<\/version>/);
+    assert.match(pom, new RegExp(`<artifactId>amp-resource-policy</artifactId>\\s*<version>${version}</version>`));
+    const resources = "sdk/java/src/main/resources/io/github/pulumiampresourcepolicy/amp-resource-policy";
+    assert.equal(fs.readFileSync(path.join(repoRoot, resources, "version.txt"), "utf8").trim(), version);
+    const source = "sdk/java/src/main/java/io/github/pulumiampresourcepolicy/ampresourcepolicy/ResourcePolicy.java";
+    const resource = fs.readFileSync(path.join(repoRoot, source), "utf8");
+    assert.match(resource, /@ResourceType\(type="amp-resource-policy:index:ResourcePolicy"\)/);
+  });
+
+  it("the .NET SDK carries the schema's logo and names the plugin (generated offline, not compiled here)", () => {
+    const schema = JSON.parse(fs.readFileSync(path.join(repoRoot, "provider/schema.json"), "utf8")) as {
+      logoUrl: string;
+    };
+    const logo = fs.readFileSync(path.join(repoRoot, "sdk/dotnet/logo.png"));
+    assert.equal(`data:image/png;base64,${logo.toString("base64")}`, schema.logoUrl);
+    const plugin = JSON.parse(fs.readFileSync(path.join(repoRoot, "sdk/dotnet/pulumi-plugin.json"), "utf8"));
+    assert.equal(plugin.name, "amp-resource-policy");
+    const resource = fs.readFileSync(path.join(repoRoot, "sdk/dotnet/ResourcePolicy.cs"), "utf8");
+    assert.match(resource, /\[AmpResourcePolicyResourceType\("amp-resource-policy:index:ResourcePolicy"\)\]/);
   });
 });
