@@ -43,6 +43,12 @@ namespace Pulumi.AmpResourcePolicy
     public sealed class ProviderArgs : global::Pulumi.ResourceArgs
     {
         /// <summary>
+        /// The AWS account id of the workspaces (12 digits), when known: the access review then counts a statement whose `Resource` names a workspace of another account as granting nothing, and the `approvedAccess` digest is bound to it. Default: unknown (such a statement's effect is uncertain and the review errs towards broadening).
+        /// </summary>
+        [Input("accountId")]
+        public Input<string>? AccountId { get; set; }
+
+        /// <summary>
         /// The AMP endpoint URL, e.g. a local emulator. Default: `AWS_ENDPOINT_URL_AMP`, then `AWS_ENDPOINT_URL`, then the AWS endpoint of the region.
         /// </summary>
         [Input("endpoint")]

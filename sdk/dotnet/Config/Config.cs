@@ -32,6 +32,16 @@ namespace Pulumi.AmpResourcePolicy
 
         private static readonly global::Pulumi.Config __config = new global::Pulumi.Config("amp-resource-policy");
 
+        private static readonly __Value<string?> _accountId = new __Value<string?>(() => __config.Get("accountId"));
+        /// <summary>
+        /// The AWS account id of the workspaces (12 digits), when known: the access review then counts a statement whose `Resource` names a workspace of another account as granting nothing, and the `approvedAccess` digest is bound to it. Default: unknown (such a statement's effect is uncertain and the review errs towards broadening).
+        /// </summary>
+        public static string? AccountId
+        {
+            get => _accountId.Get();
+            set => _accountId.Set(value);
+        }
+
         private static readonly __Value<string?> _endpoint = new __Value<string?>(() => __config.Get("endpoint"));
         /// <summary>
         /// The AMP endpoint URL, e.g. a local emulator. Default: `AWS_ENDPOINT_URL_AMP`, then `AWS_ENDPOINT_URL`, then the AWS endpoint of the region.

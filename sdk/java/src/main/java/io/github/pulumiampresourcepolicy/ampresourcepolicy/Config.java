@@ -11,6 +11,13 @@ public final class Config {
 
     private static final com.pulumi.Config config = com.pulumi.Config.of("amp-resource-policy");
 /**
+ * The AWS account id of the workspaces (12 digits), when known: the access review then counts a statement whose `Resource` names a workspace of another account as granting nothing, and the `approvedAccess` digest is bound to it. Default: unknown (such a statement&#39;s effect is uncertain and the review errs towards broadening).
+ * 
+ */
+    public Optional<String> accountId() {
+        return Codegen.stringProp("accountId").config(config).get();
+    }
+/**
  * The AMP endpoint URL, e.g. a local emulator. Default: `AWS_ENDPOINT_URL_AMP`, then `AWS_ENDPOINT_URL`, then the AWS endpoint of the region.
  * 
  */

@@ -16,6 +16,21 @@ public final class ProviderArgs extends com.pulumi.resources.ResourceArgs {
     public static final ProviderArgs Empty = new ProviderArgs();
 
     /**
+     * The AWS account id of the workspaces (12 digits), when known: the access review then counts a statement whose `Resource` names a workspace of another account as granting nothing, and the `approvedAccess` digest is bound to it. Default: unknown (such a statement&#39;s effect is uncertain and the review errs towards broadening).
+     * 
+     */
+    @Import(name="accountId")
+    private @Nullable Output<String> accountId;
+
+    /**
+     * @return The AWS account id of the workspaces (12 digits), when known: the access review then counts a statement whose `Resource` names a workspace of another account as granting nothing, and the `approvedAccess` digest is bound to it. Default: unknown (such a statement&#39;s effect is uncertain and the review errs towards broadening).
+     * 
+     */
+    public Optional<Output<String>> accountId() {
+        return Optional.ofNullable(this.accountId);
+    }
+
+    /**
      * The AMP endpoint URL, e.g. a local emulator. Default: `AWS_ENDPOINT_URL_AMP`, then `AWS_ENDPOINT_URL`, then the AWS endpoint of the region.
      * 
      */
@@ -93,6 +108,7 @@ public final class ProviderArgs extends com.pulumi.resources.ResourceArgs {
     private ProviderArgs() {}
 
     private ProviderArgs(ProviderArgs $) {
+        this.accountId = $.accountId;
         this.endpoint = $.endpoint;
         this.profile = $.profile;
         this.region = $.region;
@@ -116,6 +132,27 @@ public final class ProviderArgs extends com.pulumi.resources.ResourceArgs {
 
         public Builder(ProviderArgs defaults) {
             $ = new ProviderArgs(Objects.requireNonNull(defaults));
+        }
+
+        /**
+         * @param accountId The AWS account id of the workspaces (12 digits), when known: the access review then counts a statement whose `Resource` names a workspace of another account as granting nothing, and the `approvedAccess` digest is bound to it. Default: unknown (such a statement&#39;s effect is uncertain and the review errs towards broadening).
+         * 
+         * @return builder
+         * 
+         */
+        public Builder accountId(@Nullable Output<String> accountId) {
+            $.accountId = accountId;
+            return this;
+        }
+
+        /**
+         * @param accountId The AWS account id of the workspaces (12 digits), when known: the access review then counts a statement whose `Resource` names a workspace of another account as granting nothing, and the `approvedAccess` digest is bound to it. Default: unknown (such a statement&#39;s effect is uncertain and the review errs towards broadening).
+         * 
+         * @return builder
+         * 
+         */
+        public Builder accountId(String accountId) {
+            return accountId(Output.of(accountId));
         }
 
         /**
