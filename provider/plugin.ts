@@ -150,8 +150,11 @@ function previewOutputs(inputs: PropertyMap): PropertyMap {
   return { ...inputs, policyStatus: UNKNOWN, revisionId: UNKNOWN };
 }
 
-/** The lifecycle context of a call: the settings of this process. */
-const settings = (): lifecycle.LifecycleContext => ({ settings: currentSettings() });
+/** Aborted by the engine's `Cancel`: it ends every operation of this process (the engine is shutting down). */
+const cancelled = new AbortController();
+
+/** The lifecycle context of a call: the settings of this process, and the engine's `Cancel`. */
+const settings = (): lifecycle.LifecycleContext => ({ settings: currentSettings(), signal: cancelled.signal });
 
 /** The provider of `amp-resource-policy:index:ResourcePolicy`, over the core lifecycle. */
 export const ampResourcePolicyProvider: PluginProvider = {
@@ -222,6 +225,10 @@ export const ampResourcePolicyProvider: PluginProvider = {
   async delete(ctx, id, props) {
     assertType(ctx.urn);
     await lifecycle.remove(id, withWorkspaceId(props, id), settings());
+  },
+
+  cancel() {
+    cancelled.abort(new Error("the engine cancelled the operation (Cancel)"));
   },
 };
 

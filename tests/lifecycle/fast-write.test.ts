@@ -8,7 +8,12 @@ import { useEmulatorEnv } from "../support/env";
 const remoteWrite = JSON.stringify({
   Version: "2012-10-17",
   Statement: [
-    { Sid: "RemoteWrite", Effect: "Allow", Principal: { AWS: "arn:aws:iam::111122223333:root" }, Action: "aps:RemoteWrite" },
+    {
+      Sid: "RemoteWrite",
+      Effect: "Allow",
+      Principal: { AWS: "arn:aws:iam::111122223333:root" },
+      Action: "aps:RemoteWrite",
+    },
   ],
 });
 
