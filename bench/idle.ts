@@ -14,9 +14,11 @@
  * Run alone: `npx ts-node bench/idle.ts [--sizes=20] [--runs=3]` (prints the table), or as the `idle` section
  * of `npm run bench`.
  */
+import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 
+import type { RequestLogEntry } from "../emulator/faults";
 import { startEmulator } from "./lib/emulator";
 import { BenchProgram } from "./lib/engine";
 import { type BenchOptions, type Verdict, mark } from "./lib/section";
@@ -25,10 +27,33 @@ import { fmt, num, seconds, summarize, table, times } from "./lib/stats";
 /** The providers compared: the no-op floor, and ours through each front door. */
 type Door = "noop" | "dynamic" | "plugin";
 
-/** One command's wall and CPU time. */
+/** One command's wall and CPU time, and the median time from each policy's write to its last status read. */
 interface Timing {
   wallMs: number;
   cpuMs: number;
+  waitMs: number;
+}
+
+/**
+ * For each workspace, the time from its write (`operation`) to the last Describe after it, as the emulator logged
+ * the calls' arrivals: how long the provider went on waiting after the write.
+ */
+function writeToLastRead(log: RequestLogEntry[], operation: string): number[] {
+  const byWorkspace = new Map<string, RequestLogEntry[]>();
+  for (const entry of log) {
+    if (entry.workspaceId !== undefined) {
+      byWorkspace.set(entry.workspaceId, [...(byWorkspace.get(entry.workspaceId) ?? []), entry]);
+    }
+  }
+  const gaps: number[] = [];
+  for (const calls of byWorkspace.values()) {
+    const write = calls.map((e) => e.operation).lastIndexOf(operation as RequestLogEntry["operation"]);
+    const reads = calls.slice(write + 1).filter((e) => e.operation === "DescribeResourcePolicy");
+    if (write >= 0 && reads.length > 0) {
+      gaps.push(Date.parse(reads[reads.length - 1].time) - Date.parse(calls[write].time));
+    }
+  }
+  return gaps;
 }
 
 const commands = ["up", "destroy"] as const;
@@ -39,13 +64,15 @@ export async function benchIdle(options: BenchOptions): Promise<{ markdown: stri
   const runs = options.runs ?? (options.quick ? 1 : 3);
   const bench = await startEmulator({ transitionDelayMs: 0 });
   const program = await BenchProgram.install(options.tmp, bench.env);
+  installNoopProvider(program.dir);
   const doors: Door[] = program.pluginDir !== undefined ? ["noop", "dynamic", "plugin"] : ["noop", "dynamic"];
   const samples = new Map<string, Timing[]>();
   const env = { PULUMI_SKIP_CHECKPOINTS: "true" };
   let stacks = 0;
   try {
     for (let run = 0; run < runs; run++) {
-      for (const door of doors) {
+      // A different door goes first in each round: the first command after a pause runs on colder caches.
+      for (const door of [...doors.slice(run % doors.length), ...doors.slice(0, run % doors.length)]) {
         const prefix = `idle${stacks}-`;
         const stack = `idle-${door}-${stacks++}`;
         for (let i = 0; i < size; i++) {
@@ -56,6 +83,7 @@ export async function benchIdle(options: BenchOptions): Promise<{ markdown: stri
           ["up", ["up", "--yes", "--skip-preview"]],
           ["destroy", ["destroy", "--yes", "--skip-preview"]],
         ] as const) {
+          bench.emulator.clearRequestLog();
           const measured = await program.pulumi([...args], env);
           if (measured.code !== 0 || measured.cpuMs === undefined) {
             throw new Error(
@@ -66,10 +94,16 @@ export async function benchIdle(options: BenchOptions): Promise<{ markdown: stri
           // Both are lower bounds of the tree's CPU: GNU time misses the plugins the engine kills without waiting
           // for them, the samples miss the last interval of each process.
           const cpuMs = Math.max(measured.cpuMs, measured.treeCpuMs);
-          samples.set(key, [...(samples.get(key) ?? []), { wallMs: measured.wallMs, cpuMs }]);
+          const gaps = writeToLastRead(
+            bench.emulator.requestLog(),
+            command === "up" ? "PutResourcePolicy" : "DeleteResourcePolicy",
+          );
+          const waitMs = gaps.length > 0 ? summarize(gaps).median : NaN;
+          samples.set(key, [...(samples.get(key) ?? []), { wallMs: measured.wallMs, cpuMs, waitMs }]);
           options.log(
             `  idle: ${door.padEnd(7)} ${command.padEnd(7)} run ${run + 1}/${runs}: wall ${seconds(measured.wallMs)}, ` +
-              `CPU ${seconds(cpuMs)} (GNU time ${seconds(measured.cpuMs)}, tree samples ${seconds(measured.treeCpuMs)})`,
+              `CPU ${seconds(cpuMs)} (GNU time ${seconds(measured.cpuMs)}, tree samples ${seconds(measured.treeCpuMs)})` +
+              (door === "noop" ? "" : `, write → last read ${num(waitMs)} ms (median of ${gaps.length})`),
           );
         }
         await program.removeStack(stack);
@@ -103,6 +137,7 @@ export async function benchIdle(options: BenchOptions): Promise<{ markdown: stri
         fmt(cpu, times),
         times(excess),
         `${num(perResource.median)} ms`,
+        fmt(summarize(ours.map((t) => t.waitMs)), (v) => `${num(v)} ms`),
         mark(met),
       ]);
       verdicts.push({
@@ -117,11 +152,14 @@ export async function benchIdle(options: BenchOptions): Promise<{ markdown: stri
     "",
     `A ${size}-policy stack of \`bench/programs/many\`, ${runs} run(s), emulator transition 0 (AMP settles by the ` +
       "first read), `PULUMI_SKIP_CHECKPOINTS=true`; each run measures the no-op provider (`frontDoor: noop`, a " +
-      "dynamic resource whose create and delete return at once) and ours, interleaved. CPU is user + system time of " +
+      "dynamic resource whose create and delete return at once, installed as a module so that it is serialized by " +
+      "reference, as ours is) and ours, interleaved. CPU is user + system time of " +
       "the command's process tree: the larger of GNU time's (the command and every process it waited for) and the " +
       "sum of each process's last /proc sample (every 100 ms, so it also sees the plugins the engine kills). _Wall ÷ CPU ratio_ is the wall-time ratio over the " +
       "CPU-time ratio: 1× means every extra second is CPU, above 1× the provider sat idle. _Extra wall per policy_ " +
-      `is (ours − no-op) ÷ ${size}. Machine: ${os.cpus().length} CPUs, load ${os.loadavg()[0].toFixed(2)} at the end.`,
+      `is (ours − no-op) ÷ ${size}. _Write → last read_ is, per policy, the time from its Put (up) or Delete ` +
+      "(destroy) to the last Describe after it, at the emulator (median over the policies, then over the runs): " +
+      `the time the provider went on waiting after its write. Machine: ${os.cpus().length} CPUs, load ${os.loadavg()[0].toFixed(2)} at the end.`,
     "",
     table(
       [
@@ -135,12 +173,39 @@ export async function benchIdle(options: BenchOptions): Promise<{ markdown: stri
         "CPU ratio",
         "wall ÷ CPU ratio",
         "extra wall per policy",
+        "write → last read",
         "within 1.1×",
       ],
       rows,
     ),
   ].join("\n");
   return { markdown, verdicts };
+}
+
+/** The no-op provider as a module of the program's `node_modules`, its whole `module.exports` (see the program). */
+function installNoopProvider(programDir: string): void {
+  const dir = path.join(programDir, "node_modules", "amp-bench-noop-provider");
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(
+    path.join(dir, "package.json"),
+    JSON.stringify({ name: "amp-bench-noop-provider", main: "index.js" }),
+  );
+  fs.writeFileSync(
+    path.join(dir, "index.js"),
+    [
+      '"use strict";',
+      "module.exports = {",
+      "  async create(inputs) {",
+      '    return { id: String(inputs.workspaceId), outs: { ...inputs, policyStatus: "ACTIVE", revisionId: "noop" } };',
+      "  },",
+      "  async diff() {",
+      "    return { changes: false };",
+      "  },",
+      "  async delete() {},",
+      "};",
+      "",
+    ].join("\n"),
+  );
 }
 
 if (require.main === module) {
