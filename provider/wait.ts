@@ -35,9 +35,12 @@ export const systemClock: Clock = {
   random: () => Math.random(),
 };
 
-/** How status polls are spaced: the first after `firstDelayMs`, each later one `fraction` of the time waited. */
+/**
+ * How status polls are spaced after the read at the start of a wait: the next after `firstDelayMs`, each later one
+ * `fraction` of the time waited.
+ */
 export interface PollSchedule {
-  /** Delay before the first poll. */
+  /** Delay before the first poll after the read at the start of the wait. */
   firstDelayMs: number;
   /** Each later interval as a fraction of the time waited so far. */
   fraction: number;
