@@ -21,6 +21,7 @@ import { repoRoot } from "../scripts/lib/package";
 import { benchLifecycleEconomy } from "./api-economy";
 import { benchConvergence } from "./convergence";
 import { benchEngine, benchEngineThroughput } from "./engine";
+import { benchIdle } from "./idle";
 import { machineLines } from "./lib/machine";
 import { type BenchOptions, type Verdict, mark } from "./lib/section";
 import { table } from "./lib/stats";
@@ -36,6 +37,7 @@ const sectionNames = [
   "convergence",
   "throughput",
   "engine",
+  "idle",
   "engine-throughput-5",
   "engine-throughput-20",
   "model",
@@ -143,6 +145,7 @@ async function main(): Promise<void> {
   if (
     args.build &&
     (args.only.has("engine") ||
+      args.only.has("idle") ||
       args.only.has("engine-throughput-5") ||
       args.only.has("engine-throughput-20") ||
       args.only.has("parallel")) &&
@@ -161,6 +164,7 @@ async function main(): Promise<void> {
       convergence: ["2. Convergence", () => wrap(benchConvergence(options))],
       throughput: ["4a. Throughput under a rate limit, lifecycle", () => wrap(benchLifecycleThroughput(options))],
       engine: ["1b, 3. The real engine: API economy, overhead per resource", () => benchEngine(options)],
+      idle: ["3b. Idle waiting: against a no-op provider in the engine", () => wrap(benchIdle(options))],
       "engine-throughput-5": ["4b. Throughput under N=5, engine", () => benchEngineThroughput(options, 5)],
       "engine-throughput-20": ["4b. Throughput under N=20, engine", () => benchEngineThroughput(options, 20)],
       model: ["5. Policy model", () => wrap(benchPolicyModel(options))],
@@ -334,6 +338,7 @@ function render(
   }
   if (parts.convergence) out.push("", parts.convergence);
   if (parts.engineOverhead) out.push("", parts.engineOverhead, "", parts.pluginNote ?? "");
+  if (parts.idle) out.push("", parts.idle);
   if (parts.throughput || parts["engine-throughput-5"] || parts["engine-throughput-20"]) {
     out.push("", "## 4. Throughput under a rate limit", "");
     if (parts.throughput) out.push(parts.throughput, "");

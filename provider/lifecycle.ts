@@ -23,7 +23,16 @@ import {
   validatePolicy,
 } from "./policy";
 import { type ApprovalLevel, checkReviewInputs } from "./review";
-import { type Clock, type PollSchedule, type TimingOptions, pause, systemClock, waitFor, withRetries } from "./wait";
+import {
+  type Clock,
+  type PollSchedule,
+  type TimingOptions,
+  isCancellation,
+  pause,
+  systemClock,
+  waitFor,
+  withRetries,
+} from "./wait";
 
 /** The inputs of a `ResourcePolicy`, unwrapped. */
 export interface ResourcePolicyInputs {
@@ -103,6 +112,11 @@ export interface LifecycleContext {
    * that account's root there. read and update's "no change" test compare in it. Default `aws`.
    */
   partition?: string;
+  /**
+   * Ends the operation at once when it aborts (the engine's `Cancel`): waits, retries and the AMP call in flight
+   * stop, with the same "status unknown" error as a deadline.
+   */
+  signal?: AbortSignal;
 }
 
 /** The default time an operation may wait for the service: 5 minutes. */
@@ -453,7 +467,12 @@ function begin(what: string, inputs: Partial<ResourcePolicyInputs>, context: Lif
   const api = context.api ?? ampApi(context.settings ?? {});
   const clock = context.clock ?? systemClock;
   const seconds = inputs.waitTimeoutSeconds ?? DEFAULT_WAIT_TIMEOUT_SECONDS;
-  const timing: TimingOptions = { clock, deadline: clock.now() + seconds * 1000, schedule: context.schedule };
+  const timing: TimingOptions = {
+    clock,
+    deadline: clock.now() + seconds * 1000,
+    schedule: context.schedule,
+    signal: context.signal,
+  };
 
   const retry = <T>(call: (signal: AbortSignal) => Promise<T>): Promise<T> => withRetries(call, timing);
   const find = async (): Promise<LivePolicy | undefined> => {
@@ -482,6 +501,7 @@ function begin(what: string, inputs: Partial<ResourcePolicyInputs>, context: Lif
         };
       },
       timing,
+      { done: false, status: first.policyStatus },
     );
   };
   const workspaceReady = async (): Promise<void> => {
@@ -502,39 +522,47 @@ function begin(what: string, inputs: Partial<ResourcePolicyInputs>, context: Lif
         return { done: now === "ACTIVE", status: now };
       },
       timing,
+      { done: false, status },
     );
   };
   /**
-   * Waits until the write AMP answered with `revisionId` is ACTIVE. Returns the live policy: at `revisionId` and
+   * Waits until the write AMP answered with `revisionId` is ACTIVE, starting from `seen`, the read made right
+   * after the write (a write already ACTIVE there returns at once). Returns the live policy: at `revisionId` and
    * ACTIVE, at another revision (replaced), or undefined (gone: the answer replayed a write since deleted).
    */
-  const waitWritten = async (revisionId: string, expected: string): Promise<LivePolicy | undefined> => {
+  const waitWritten = async (
+    revisionId: string,
+    expected: string,
+    seen: LivePolicy | undefined,
+  ): Promise<LivePolicy | undefined> => {
+    const written = (live: LivePolicy | undefined) => {
+      if (live === undefined) {
+        return { done: true, status: "not found", value: undefined };
+      }
+      if (live.revisionId === expected) {
+        // A read from before the write AMP accepted: that revision cannot come back.
+        return { done: false, status: `${live.policyStatus} (revision ${expected}, before this write)` };
+      }
+      const done = live.policyStatus === "ACTIVE" || live.revisionId !== revisionId;
+      return { done, status: live.policyStatus, value: live };
+    };
     try {
       return await waitFor(
         `the resource policy of AMP workspace ${workspaceId} (revision ${revisionId}) to become ACTIVE`,
-        async () => {
-          const live = await find();
-          if (live === undefined) {
-            return { done: true, status: "not found", value: undefined };
-          }
-          if (live.revisionId === expected) {
-            // A read from before the write AMP accepted: that revision cannot come back.
-            return { done: false, status: `${live.policyStatus} (revision ${expected}, before this write)` };
-          }
-          const done = live.policyStatus === "ACTIVE" || live.revisionId !== revisionId;
-          return { done, status: live.policyStatus, value: live };
-        },
+        async () => written(await find()),
         timing,
+        written(seen),
       );
     } catch (err) {
       if (!WaitTimeoutError.isInstance(err)) {
         throw err;
       }
+      const ended = isCancellation(err) ? "the engine cancelled the operation" : "the deadline";
       throw new WaitTimeoutError(
-        `AMP accepted the write (revision ${revisionId}), but it was not seen ACTIVE before the deadline: ` +
+        `AMP accepted the write (revision ${revisionId}), but it was not seen ACTIVE before ${ended}: ` +
           `${err.message}. Whether it is ACTIVE now is unknown. Run \`pulumi refresh\` to record the policy as it ` +
-          "is, or run the same `pulumi up` again: it resends the same client token and takes this write as its own. " +
-          "A larger waitTimeoutSeconds gives AMP more time",
+          "is, or run the same `pulumi up` again: it resends the same client token and takes this write as its own" +
+          (isCancellation(err) ? "" : ". A larger waitTimeoutSeconds gives AMP more time"),
         err.lastStatus,
         { cause: err },
       );
@@ -562,9 +590,10 @@ function begin(what: string, inputs: Partial<ResourcePolicyInputs>, context: Lif
           };
         },
         timing,
+        { done: false, status: seen.policyStatus },
       );
     } catch (err) {
-      if (WaitTimeoutError.isInstance(err)) {
+      if (WaitTimeoutError.isInstance(err) && !isCancellation(err)) {
         return false;
       }
       throw err;
@@ -632,7 +661,7 @@ function begin(what: string, inputs: Partial<ResourcePolicyInputs>, context: Lif
         }
         continue;
       }
-      const live = await waitWritten(revisionId, expected);
+      const live = await waitWritten(revisionId, expected, now);
       if (live === undefined) {
         // Deleted while we waited: write again where the request still applies (a create re-creates it; an update
         // at a revision that is gone reports the deletion).

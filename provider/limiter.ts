@@ -20,7 +20,8 @@
  * - After `holdMs` without a refusal the pace rises by `growthPerSecond`, so that a raised limit is found
  *   again; after `forgetMs` without one, the limiter is open again.
  * - A call whose turn would come after its operation's deadline is refused at once (a `WaitTimeoutError`),
- *   never held past it.
+ *   never held past it; a call whose attempt is abandoned (cancelled, or cut off at the deadline) leaves the
+ *   queue at once.
  *
  * There is one limiter per AMP endpoint, region and profile the process calls (AWS limits an account's calls
  * per region): in practice one per process. The AMP seam (provider/amp.ts) sends every call through
@@ -125,8 +126,12 @@ export class AdaptiveRateLimiter {
    * Waits for this call's turn and returns its ticket. Calls are released in the order they asked.
    *
    * @throws WaitTimeoutError at once when the call's turn would come after `deadline` (clock time).
+   * @throws the reason of `signal` when it aborts before the call's turn: the call leaves the queue.
    */
-  async acquire(deadline = Infinity): Promise<Ticket> {
+  async acquire(deadline = Infinity, signal?: AbortSignal): Promise<Ticket> {
+    if (signal?.aborted) {
+      throw abandoned(signal);
+    }
     const now = this.clock.now();
     if (this.queue.length === 0 && this.earliestRelease(now) <= now) {
       return this.release(now);
@@ -135,8 +140,28 @@ export class AdaptiveRateLimiter {
     if (expected > deadline) {
       throw this.deadlineError(now, expected, deadline);
     }
+    const queue = this.queue;
     return new Promise<Ticket>((resolve, reject) => {
-      this.queue.push({ deadline, resolve, reject });
+      const waiter: Waiter = {
+        deadline,
+        resolve: (ticket) => {
+          signal?.removeEventListener("abort", leave);
+          resolve(ticket);
+        },
+        reject: (err) => {
+          signal?.removeEventListener("abort", leave);
+          reject(err);
+        },
+      };
+      function leave(this: void): void {
+        const at = queue.indexOf(waiter);
+        if (at >= 0) {
+          queue.splice(at, 1);
+          reject(abandoned(signal));
+        }
+      }
+      signal?.addEventListener("abort", leave, { once: true });
+      queue.push(waiter);
       void this.pump();
     });
   }
@@ -297,6 +322,12 @@ export class AdaptiveRateLimiter {
   }
 }
 
+/** Why a call left the queue: the reason its signal aborted with. */
+function abandoned(signal: AbortSignal | undefined): Error {
+  const reason: unknown = signal?.reason;
+  return reason instanceof Error ? reason : new Error("the call was abandoned before its turn came", { cause: reason });
+}
+
 /** Whether `err` is the limiter's refusal of a call whose turn would come after its operation's deadline. */
 export function isLimiterRefusal(err: unknown): boolean {
   return typeof err === "object" && err !== null && (err as { limiterRefusal?: unknown }).limiterRefusal === true;
@@ -305,12 +336,15 @@ export function isLimiterRefusal(err: unknown): boolean {
 /** The deadline (ms since the epoch) of the operation the current call belongs to, if known. */
 export const operationDeadline = new AsyncLocalStorage<number>();
 
+/** The signal that aborts the current call's attempt (cancelled, or cut off at its deadline), if known. */
+export const operationSignal = new AsyncLocalStorage<AbortSignal>();
+
 /**
  * Runs one AMP call in its turn: waits for `limiter` to release it (refused at once if its turn would come
  * after the operation's deadline), and reports a 429 with its `Retry-After`.
  */
 export async function paced<T>(limiter: AdaptiveRateLimiter, call: () => Promise<T>): Promise<T> {
-  const ticket = await limiter.acquire(operationDeadline.getStore() ?? Infinity);
+  const ticket = await limiter.acquire(operationDeadline.getStore() ?? Infinity, operationSignal.getStore());
   try {
     return await call();
   } catch (err) {

@@ -165,10 +165,14 @@ export function currentReviewSettings(env: NodeJS.ProcessEnv = process.env): Rev
   return reviewSettingsFromConfig({ ...current, region: current.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION });
 }
 
-/** The lifecycle context of a call: the settings of this process, and the partition its comparisons use. */
+/** Aborted by the engine's `Cancel`: it ends every operation of this process (the engine is shutting down). */
+const cancelled = new AbortController();
+
+/** The lifecycle context of a call: the settings of this process, its partition, and the engine's `Cancel`. */
 const settings = (): lifecycle.LifecycleContext => ({
   settings: currentSettings(),
   partition: currentReviewSettings().partition,
+  signal: cancelled.signal,
 });
 
 /** The provider of `amp-resource-policy:index:ResourcePolicy`, over the core lifecycle. */
@@ -240,6 +244,10 @@ export const ampResourcePolicyProvider: PluginProvider = {
   async delete(ctx, id, props) {
     assertType(ctx.urn);
     await lifecycle.remove(id, withWorkspaceId(props, id), settings());
+  },
+
+  cancel() {
+    cancelled.abort(new Error("the engine cancelled the operation (Cancel)"));
   },
 };
 

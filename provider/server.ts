@@ -82,6 +82,11 @@ export interface PluginProvider {
     preview: boolean,
   ): Promise<{ outs: object }>;
   delete(ctx: CallContext, id: string, props: PropertyMap): Promise<void>;
+  /**
+   * The engine's `Cancel`: the engine is shutting down. Operations in flight end at once with an error (their
+   * outcome unknown), and later ones fail without calling AMP.
+   */
+  cancel?(): void;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -304,8 +309,10 @@ export async function serve(provider: PluginProvider, args: string[]): Promise<v
       await provider.delete(context(req.getUrn(), secrets), req.getId(), plain);
       return new Empty();
     },
-    // Nothing runs in the background: an operation in flight ends by itself (or by its wait timeout).
-    cancel: () => new Empty(),
+    cancel: () => {
+      provider.cancel?.();
+      return new Empty();
+    },
   };
 
   const service = wire.providerRpc.ResourceProviderService as unknown as grpc.ServiceDefinition;

@@ -1,19 +1,20 @@
 /**
  * Time: the clock seam, polling (geometric, then around what this process has learned), and retries with
- * capped, jittered backoff, each attempt within its operation's deadline (which the rate limiter honours).
+ * capped, jittered backoff, each attempt within its operation's deadline (which the rate limiter honours) and
+ * ended at once when the operation is cancelled (the engine's `Cancel`).
  */
 import { getRetryAfterHint, isServerError, isThrottlingError, isTransientError } from "@smithy/core/retry";
 import type { SdkError } from "@smithy/types";
 
 import { WaitTimeoutError, messageOf } from "./errors";
-import { isLimiterRefusal, operationDeadline } from "./limiter";
+import { isLimiterRefusal, operationDeadline, operationSignal } from "./limiter";
 
 /** Time as the core sees it, so tests can run waits without sleeping. */
 export interface Clock {
   /** Milliseconds since some fixed origin. */
   now(): number;
-  /** Resolves after `ms` milliseconds. */
-  sleep(ms: number): Promise<void>;
+  /** Resolves after `ms` milliseconds, or as soon as `signal` aborts. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
   /** A number in [0, 1), for jitter. */
   random(): number;
 }
@@ -21,13 +22,25 @@ export interface Clock {
 /** The real clock. */
 export const systemClock: Clock = {
   now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms))),
+  sleep: (ms, signal) =>
+    new Promise((resolve) => {
+      const timer = setTimeout(done, Math.max(0, ms));
+      signal?.addEventListener("abort", done, { once: true });
+      function done(): void {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", done);
+        resolve();
+      }
+    }),
   random: () => Math.random(),
 };
 
-/** How status polls are spaced: the first after `firstDelayMs`, each later one `fraction` of the time waited. */
+/**
+ * How status polls are spaced after the read at the start of a wait: the next after `firstDelayMs`, each later one
+ * `fraction` of the time waited.
+ */
 export interface PollSchedule {
-  /** Delay before the first poll. */
+  /** Delay before the first poll after the read at the start of the wait. */
   firstDelayMs: number;
   /** Each later interval as a fraction of the time waited so far. */
   fraction: number;
@@ -40,6 +53,25 @@ export interface PollSchedule {
  * number of polls grows with the logarithm of the wait.
  */
 export const defaultPollSchedule: PollSchedule = { firstDelayMs: 200, fraction: 0.15, minIntervalMs: 250 };
+
+/**
+ * The delay before the next poll on a schedule, given how long the wait has lasted and whether it has read the
+ * status yet: a wait that has not reads it at once (a status already final ends it without sleeping), then
+ * polls first at `firstDelayMs` and on the geometric schedule after that.
+ */
+export function coldPollDelay(
+  elapsedMs: number,
+  polled: boolean,
+  schedule: PollSchedule = defaultPollSchedule,
+): number {
+  if (!polled) {
+    return 0;
+  }
+  if (elapsedMs < schedule.firstDelayMs) {
+    return schedule.firstDelayMs - elapsedMs;
+  }
+  return nextPollDelay(elapsedMs, schedule);
+}
 
 /** The delay before the next poll, given how long the wait has lasted. */
 export function nextPollDelay(elapsedMs: number, schedule: PollSchedule = defaultPollSchedule): number {
@@ -73,6 +105,11 @@ export interface TimingOptions {
    * clock: a test's fake time must not teach real waits). `null`: never learn.
    */
   transitions?: TransitionMemory | null;
+  /**
+   * Ends the operation's waits, pauses, retries and the AMP call in flight at once when it aborts (the engine's
+   * `Cancel`), with a `WaitTimeoutError` that says so (see `isCancellation`).
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -109,35 +146,49 @@ export class TransitionMemory {
 export const processTransitions = new TransitionMemory();
 
 /**
- * Where the next poll goes once a transition's duration has been seen: the first poll half an interval before
- * the shortest recent duration, then one every `interval` (half the allowance of max(0.5 s, 15 % of the median
+ * Where the next poll goes once a transition's duration has been seen. The polls that matter come around the
+ * shortest recent duration: one half an interval before it, one at it (a poll at that time has seen the
+ * transition done before), then one every `interval` (half the allowance of max(0.5 s, 15 % of the median
  * duration), at least the schedule's minimum interval) until well past the longest seen, then the geometric
- * schedule again (before four durations are known, the first poll comes 15 % earlier). Recorded durations are
- * those of the polls that saw the transition done, so the shortest stays within an interval above the true
- * one: about two polls per wait, returning within one interval.
+ * schedule again (before four durations are known, the first of them comes 15 % earlier). Before those, one
+ * poll every allowance from the start, so that a transition that got shorter still returns within that
+ * allowance: for transitions learned under 3.3 s that is the promise max(0.5 s, 15 %) itself. A wait that has
+ * not read the status yet (`polled` false) reads it at once when the first poll is due at the start.
  */
 export function learnedPollDelay(
   elapsedMs: number,
   durations: number[],
   schedule: PollSchedule = defaultPollSchedule,
+  polled = elapsedMs > 0,
 ): number {
   if (durations.length === 0) {
-    return nextPollDelay(elapsedMs, schedule);
+    return coldPollDelay(elapsedMs, polled, schedule);
   }
   const sorted = [...durations].sort((a, b) => a - b);
   const shortest = sorted[0];
   const median = sorted[Math.floor((sorted.length - 1) / 2)];
   const longest = sorted[sorted.length - 1];
-  const interval = Math.max(schedule.minIntervalMs, Math.round(Math.max(500, median * schedule.fraction) / 2));
+  const allowance = Math.max(500, median * schedule.fraction);
+  const interval = Math.max(schedule.minIntervalMs, Math.round(allowance / 2));
   // Few durations say little about the spread (and the first, cold one may overshoot by the schedule's 15 %):
   // start earlier until there are a few.
   const margin = durations.length < 4 ? shortest * schedule.fraction : 0;
   const first = Math.max(0, Math.round(shortest - interval / 2 - margin));
-  if (elapsedMs < first) {
-    return first - elapsedMs;
+  const due = (at: number): boolean => (polled ? at > elapsedMs : at >= elapsedMs);
+  if (due(first)) {
+    // The latest poll of the grid that ends at `first`, one allowance apart, still ahead.
+    let steps = Math.floor((first - elapsedMs) / allowance);
+    if (!due(first - steps * allowance)) {
+      steps--;
+    }
+    return first - steps * allowance - elapsedMs;
   }
-  if (elapsedMs < longest * 1.25 + interval) {
-    return interval;
+  if (due(shortest)) {
+    return shortest - elapsedMs;
+  }
+  const next = shortest + (Math.floor((elapsedMs - shortest) / interval) + 1) * interval;
+  if (next < longest * 1.25 + interval) {
+    return next - elapsedMs;
   }
   return nextPollDelay(elapsedMs, schedule);
 }
@@ -154,15 +205,20 @@ function transitionOf(what: string, options: TimingOptions): string {
 }
 
 /**
- * Polls `probe` on the geometric schedule until it reports done, and returns its value. Retryable errors
- * of a probe count as a failed poll; others end the wait.
+ * Polls `probe` until it reports done, and returns its value: at once, then on the geometric schedule (or around
+ * the transition times this process has learned). `initial` is a read the caller made just before the wait:
+ * it counts as the first poll, and when it is already done the wait ends without sleeping or calling. While the
+ * deadline allows one more poll, the wait makes it (as late as leaves it `minAttemptMs`) rather than give up
+ * with time left. Retryable errors of a probe count as a failed poll; others end the wait.
  *
- * @throws WaitTimeoutError naming `what` and the last status seen, when the deadline passes first.
+ * @throws WaitTimeoutError naming `what` and the last status seen, when the deadline passes first, or at once
+ * when `options.signal` aborts (the operation was cancelled).
  */
 export async function waitFor<T>(
   what: string,
   probe: () => Promise<ProbeResult<T>>,
   options: TimingOptions,
+  initial?: ProbeResult<T>,
 ): Promise<T> {
   const { clock, deadline } = options;
   const start = clock.now();
@@ -179,21 +235,45 @@ export async function waitFor<T>(
   const learned = memory?.durations(transition) ?? [];
   let lastStatus: string | undefined;
   let polls = 0;
-  for (;;) {
-    const now = clock.now();
-    const delay =
-      learned.length > 0 ? learnedPollDelay(now - start, learned) : nextPollDelay(now - start, options.schedule);
-    if (now + delay > deadline) {
-      const waited = ((now - start) / 1000).toFixed(1);
-      throw new WaitTimeoutError(
-        polls === 0
-          ? `timed out waiting for ${what}: the operation's time (waitTimeoutSeconds) ran out before the first status ` +
-              "poll, so the status is unknown"
-          : `timed out after ${waited}s and ${polls} polls waiting for ${what}; last status seen: ${lastStatus ?? "none"}`,
-        lastStatus,
-      );
+  let lastChance = false;
+  const progress = (): string => {
+    const waited = ((clock.now() - start) / 1000).toFixed(1);
+    return `after ${waited}s and ${polls} polls waiting for ${what}; last status seen: ${lastStatus ?? "none"}`;
+  };
+  const cancelled = () => cancellation(`cancelled by the engine ${progress()}`, lastStatus, options.signal);
+  if (initial !== undefined) {
+    polls++;
+    lastStatus = initial.status;
+    if (initial.done) {
+      memory?.record(transition, 0);
+      return initial.value as T;
     }
-    await clock.sleep(delay);
+  }
+  for (;;) {
+    if (options.signal?.aborted) {
+      throw cancelled();
+    }
+    const now = clock.now();
+    const polled = polls > 0;
+    let delay =
+      learned.length > 0
+        ? learnedPollDelay(now - start, learned, defaultPollSchedule, polled)
+        : coldPollDelay(now - start, polled, options.schedule);
+    if (now >= deadline || now + delay > deadline) {
+      if (lastChance || now >= deadline) {
+        throw new WaitTimeoutError(
+          polls === 0
+            ? `timed out waiting for ${what}: the operation's time (waitTimeoutSeconds) ran out before the first status ` +
+                "poll, so the status is unknown"
+            : `timed out ${progress()}`,
+          lastStatus,
+        );
+      }
+      // The next poll would come after the deadline: make one more while there is time for it.
+      lastChance = true;
+      delay = Math.max(0, deadline - minAttemptMs - now);
+    }
+    await sleepUnlessCancelled(delay, options, cancelled);
     polls++;
     // When the poll was asked for, not when it was answered: under a rate limit a poll waits its turn, and the
     // next wait should ask that much earlier, not learn the queue as part of the transition.
@@ -206,21 +286,62 @@ export async function waitFor<T>(
         return result.value as T;
       }
     } catch (err) {
+      if (isCancellation(err)) {
+        throw cancelled();
+      }
       if (WaitTimeoutError.isInstance(err)) {
         // The poll itself was cut off at the deadline: say what the wait was for and what it last saw.
-        const waited = ((clock.now() - start) / 1000).toFixed(1);
-        throw new WaitTimeoutError(
-          `timed out after ${waited}s and ${polls} polls waiting for ${what}; last status seen: ` +
-            `${lastStatus ?? "none"} (the last poll was cut off at the deadline)`,
-          lastStatus,
-          { cause: err },
-        );
+        throw new WaitTimeoutError(`timed out ${progress()} (the last poll was cut off at the deadline)`, lastStatus, {
+          cause: err,
+        });
       }
       if (!isRetryable(err)) {
         throw err;
       }
       lastStatus = `error (${messageOf(err)})`;
     }
+  }
+}
+
+const cancelledBrand = Symbol.for("pulumi-amp-resource-policy.Cancelled");
+
+/** A `WaitTimeoutError` for an operation cancelled (the engine's `Cancel`): like a deadline, the status is unknown. */
+function cancellation(message: string, lastStatus: string | undefined, signal?: AbortSignal): WaitTimeoutError {
+  return Object.assign(new WaitTimeoutError(message, lastStatus, { cause: signal?.reason }), {
+    [cancelledBrand]: true,
+  });
+}
+
+/** Whether `err` ended an operation because it was cancelled (the engine's `Cancel`), not because time ran out. */
+export function isCancellation(err: unknown): boolean {
+  return typeof err === "object" && err !== null && (err as Record<symbol, unknown>)[cancelledBrand] === true;
+}
+
+/** Sleeps `ms` on the operation's clock; throws `cancelled()` at once when the operation's signal aborts. */
+async function sleepUnlessCancelled(ms: number, options: TimingOptions, cancelled: () => Error): Promise<void> {
+  const { signal } = options;
+  if (ms <= 0 && !signal?.aborted) {
+    return;
+  }
+  if (signal === undefined) {
+    return options.clock.sleep(ms);
+  }
+  if (signal.aborted) {
+    throw cancelled();
+  }
+  let onAbort: (() => void) | undefined;
+  // A clock of a test may not know signals: the race ends the sleep whatever the clock does.
+  const aborted = new Promise<never>((_resolve, reject) => {
+    onAbort = () => reject(cancelled());
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+  try {
+    await Promise.race([options.clock.sleep(ms, signal), aborted]);
+  } finally {
+    signal.removeEventListener("abort", onAbort!);
+  }
+  if (signal.aborted) {
+    throw cancelled();
   }
 }
 
@@ -263,13 +384,25 @@ export async function withRetries<T>(
   const { clock, deadline } = options;
   const backoff = options.backoff ?? defaultBackoff;
   let previous: unknown;
+  const cancelled = () =>
+    cancellation(
+      "cancelled by the engine before AMP answered; a request already sent was abandoned and may still take effect",
+      undefined,
+      options.signal,
+    );
   for (let attempt = 1; ; attempt++) {
+    if (options.signal?.aborted) {
+      throw cancelled();
+    }
     try {
       // The deadline travels with the attempt to the shared rate limiter (limiter.ts), on the real clock only.
       return await operationDeadline.run(clock === systemClock ? deadline : Infinity, () =>
-        beforeDeadline(call, options),
+        beforeDeadline(call, options, cancelled),
       );
     } catch (err) {
+      if (isCancellation(err) || options.signal?.aborted) {
+        throw isCancellation(err) ? err : cancelled();
+      }
       if (isLimiterRefusal(err) && previous !== undefined) {
         // The limiter would send the next attempt after the deadline: give up with the error that made us retry.
         throw Object.assign(previous as Error, { retryAttempts: attempt - 1 });
@@ -290,7 +423,7 @@ export async function withRetries<T>(
         Object.assign(err as object, { retryAttempts: attempt });
         throw err;
       }
-      await clock.sleep(delay);
+      await sleepUnlessCancelled(delay, options, cancelled);
     }
   }
 }
@@ -299,11 +432,26 @@ export async function withRetries<T>(
 const maxTimerMs = 2 ** 31 - 1;
 
 /**
- * One attempt of `call`, abandoned (and aborted through its signal) if it is still running at the deadline:
- * a service that accepts a connection and never answers must not hold an operation past its timeout.
+ * One attempt of `call`, abandoned (and aborted through its signal) if it is still running at the deadline or
+ * when the operation is cancelled: a service that accepts a connection and never answers must not hold an
+ * operation past its timeout, nor past the engine's `Cancel`.
  */
-async function beforeDeadline<T>(call: (signal: AbortSignal) => Promise<T>, options: TimingOptions): Promise<T> {
+async function beforeDeadline<T>(
+  call: (signal: AbortSignal) => Promise<T>,
+  options: TimingOptions,
+  cancelled: () => Error,
+): Promise<T> {
   const controller = new AbortController();
+  const { signal } = options;
+  let onCancel: (() => void) | undefined;
+  const cancel = new Promise<never>((_resolve, reject) => {
+    onCancel = () => {
+      const err = cancelled();
+      reject(err);
+      controller.abort(err);
+    };
+    signal?.addEventListener("abort", onCancel, { once: true });
+  });
   const started = options.clock.now();
   const remaining = Math.min(maxTimerMs, Math.max(0, options.deadline - started));
   let timer: NodeJS.Timeout | undefined;
@@ -320,9 +468,11 @@ async function beforeDeadline<T>(call: (signal: AbortSignal) => Promise<T>, opti
     }, remaining);
   });
   try {
-    return await Promise.race([call(controller.signal), expired]);
+    // The limiter holds a call waiting for its turn only until the attempt is abandoned.
+    return await operationSignal.run(controller.signal, () => Promise.race([call(controller.signal), expired, cancel]));
   } finally {
     clearTimeout(timer);
+    signal?.removeEventListener("abort", onCancel!);
   }
 }
 
@@ -345,5 +495,12 @@ export async function pause(what: string, attempt: number, options: TimingOption
       { cause: lastError },
     );
   }
-  await options.clock.sleep(delay);
+  await sleepUnlessCancelled(delay, options, () =>
+    cancellation(
+      `cancelled by the engine after ${attempt} attempts waiting for ${what} to succeed; last error: ` +
+        (lastError === undefined ? "none" : messageOf(lastError)),
+      undefined,
+      options.signal,
+    ),
+  );
 }

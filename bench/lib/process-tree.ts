@@ -23,6 +23,17 @@ export interface MeasuredRun {
   maxProcessRssBytes?: number;
   /** Number of processes seen in the tree at the peak. */
   processesAtPeak: number;
+  /**
+   * CPU time (user + system) of the command and the descendants it waited for, ms, from GNU time; undefined
+   * when /usr/bin/time is missing. Processes the command kills without waiting for them (the engine's provider
+   * plugins) are not in it: see `treeCpuMs`.
+   */
+  cpuMs?: number;
+  /**
+   * CPU time (user + system) of every process seen in the tree, ms: each one's last sample (so up to one
+   * sampling interval of each process's end is missed).
+   */
+  treeCpuMs: number;
 }
 
 const gnuTime = "/usr/bin/time";
@@ -65,8 +76,26 @@ function parentMap(): Map<number, number> {
 
 const pageSize = 4096;
 
-/** The summed RSS (bytes) of `root` and its descendants, and how many processes that is. */
-export function treeRss(root: number): { bytes: number; processes: number } {
+/** Clock ticks per second of /proc/<pid>/stat's CPU times (USER_HZ: 100 on Linux). */
+const ticksPerSecond = 100;
+
+/** The CPU time (user + system, own only) of process `pid` so far, ms; undefined once it is gone. */
+function processCpuMs(pid: number): number | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // Fields 14 and 15 of stat (utime, stime), counted from the state field (3) after the command name.
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The summed RSS (bytes) of `root` and its descendants, how many processes that is, and the CPU time of each
+ * (ms, by pid).
+ */
+export function treeRss(root: number): { bytes: number; processes: number; cpuMs: Map<number, number> } {
   const parents = parentMap();
   const children = new Map<number, number[]>();
   for (const [pid, ppid] of parents) {
@@ -76,18 +105,23 @@ export function treeRss(root: number): { bytes: number; processes: number } {
   }
   let total = 0;
   let processes = 0;
+  const cpuMs = new Map<number, number>();
   const pending = [root];
   for (let pid = pending.pop(); pid !== undefined; pid = pending.pop()) {
     try {
       const statm = fs.readFileSync(`/proc/${pid}/statm`, "utf8").split(" ");
       total += Number(statm[1]) * pageSize;
       processes++;
+      const cpu = processCpuMs(pid);
+      if (cpu !== undefined) {
+        cpuMs.set(pid, cpu);
+      }
     } catch {
       // Gone.
     }
     pending.push(...(children.get(pid) ?? []));
   }
-  return { bytes: total, processes };
+  return { bytes: total, processes, cpuMs };
 }
 
 /** Runs `command args` in `cwd` with `env`, measuring wall time and peak memory. */
@@ -110,11 +144,15 @@ export function measure(
     child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
     let peak = 0;
     let processesAtPeak = 0;
+    const cpuSeen = new Map<number, number>();
     const sample = () => {
       if (child.pid === undefined) {
         return;
       }
       const now = treeRss(child.pid);
+      for (const [pid, ms] of now.cpuMs) {
+        cpuSeen.set(pid, Math.max(ms, cpuSeen.get(pid) ?? 0));
+      }
       if (now.bytes > peak) {
         peak = now.bytes;
         processesAtPeak = now.processes;
@@ -129,6 +167,7 @@ export function measure(
       const wallMs = performance.now() - started;
       clearInterval(timer);
       let maxProcessRssBytes: number | undefined;
+      let cpuMs: number | undefined;
       if (useTime && fs.existsSync(timeFile)) {
         const text = fs.readFileSync(timeFile, "utf8");
         fs.rmSync(timeFile, { force: true });
@@ -136,8 +175,24 @@ export function measure(
         if (match) {
           maxProcessRssBytes = Number(match[1]) * 1024;
         }
+        const user = /User time \(seconds\): ([\d.]+)/.exec(text);
+        const system = /System time \(seconds\): ([\d.]+)/.exec(text);
+        if (user && system) {
+          cpuMs = (Number(user[1]) + Number(system[1])) * 1000;
+        }
       }
-      resolve({ code, stdout, stderr, wallMs, peakTreeRssBytes: peak, maxProcessRssBytes, processesAtPeak });
+      const treeCpuMs = [...cpuSeen.values()].reduce((sum, ms) => sum + ms, 0);
+      resolve({
+        code,
+        stdout,
+        stderr,
+        wallMs,
+        peakTreeRssBytes: peak,
+        maxProcessRssBytes,
+        processesAtPeak,
+        cpuMs,
+        treeCpuMs,
+      });
     });
   });
 }

@@ -186,6 +186,28 @@ describe("the shared adaptive rate limiter (fake clock)", () => {
     assert.ok(refusedAt >= 1200 && refusedAt < 1300, `refused at ${refusedAt}`);
   });
 
+  it("lets a waiting call leave the queue at once when its attempt is abandoned (cancelled), and the next takes its turn", async () => {
+    const time = new FakeTime();
+    const limiter = await learned20(time);
+    const controller = new AbortController();
+    let leftAt = -1;
+    const abandoned = limiter.acquire(Infinity, controller.signal).catch((err: Error) => {
+      leftAt = time.now();
+      return err;
+    });
+    let nextAt = -1;
+    void limiter.acquire().then((t) => (nextAt = t.sentAt));
+    await time.run(300);
+    controller.abort(new Error("cancelled by the engine"));
+    await time.settle();
+    assert.equal(leftAt, 300, "left the queue when abandoned, not at its turn");
+    assert.match(((await abandoned) as Error).message, /cancelled by the engine/);
+    await time.run();
+    assert.equal(limiter.state().released, 22, "the abandoned call never took a turn");
+    assert.equal(nextAt, 1000, "the call behind it took the first turn");
+    await assert.rejects(limiter.acquire(Infinity, controller.signal), /cancelled by the engine/);
+  });
+
   it("ignores a refusal that its own traffic does not explain", async () => {
     const time = new FakeTime();
     const limiter = new AdaptiveRateLimiter(time);

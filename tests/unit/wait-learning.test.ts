@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 
+import { WaitTimeoutError } from "../../provider/errors";
 import { type Clock, TransitionMemory, waitFor } from "../../provider/wait";
 
 /** A clock whose sleeps advance time instantly. */
@@ -114,5 +115,116 @@ describe("polls spent around the transition times this process has seen", () => 
     });
     assert.equal(memory.durations("the resource policy of AMP workspace * to be deleted").length, 1);
     assert.equal(memory.durations("the resource policy of AMP workspace * to become ACTIVE").length, 0);
+  });
+});
+
+describe("learning in both directions, and no idle waiting (issue 15.15)", () => {
+  const learn = async (memory: TransitionMemory, settleMs: number, times = 8) => {
+    for (let i = 0; i < times; i++) await waitOnce(memory, settleMs, { ws: `ws-learn-${i}` });
+  };
+
+  it("keeps max(0.5 s, 15 %) when transitions get shorter: after 2.5 s transitions, a 0.1 s one returns within 0.5 s", async () => {
+    const memory = new TransitionMemory();
+    await learn(memory, 2500);
+    const { lateMs } = await waitOnce(memory, 100);
+    assert.ok(lateMs <= 500, `a 0.1 s transition after 2.5 s ones returned ${lateMs} ms late`);
+  });
+
+  it("keeps max(0.5 s, 15 % of the transitions learned) for any shorter transition after 10 s ones", async () => {
+    const memory = new TransitionMemory();
+    await learn(memory, 10_000);
+    for (const settleMs of [1, 100, 1000, 3000, 6000, 9000]) {
+      const { lateMs } = await waitOnce(memory, settleMs, { ws: `ws-short-${settleMs}` });
+      assert.ok(lateMs <= 1500, `a ${settleMs} ms transition after 10 s ones returned ${lateMs} ms late`);
+    }
+  });
+
+  it("polls at once when the learned transition is shorter than half a poll interval, and returns by the next poll", async () => {
+    for (const learnedMs of [0, 60, 100, 150]) {
+      const memory = new TransitionMemory();
+      await learn(memory, learnedMs);
+      const times: number[] = [];
+      const clock = fakeClock();
+      await waitFor(
+        what("ws-fast"),
+        async () => {
+          times.push(clock.now());
+          return { done: clock.now() >= learnedMs, status: clock.now() >= learnedMs ? "ACTIVE" : "CREATING" };
+        },
+        { clock, deadline: 60_000, transitions: memory },
+      );
+      const returnedAt = times[times.length - 1];
+      // A cold wait returns 200 ms after a transition that settles at once: learning must do no worse.
+      assert.ok(times[0] <= learnedMs, `learned ${learnedMs} ms: first poll at ${times[0]} ms`);
+      assert.ok(returnedAt - learnedMs <= 125, `learned ${learnedMs} ms: polls at ${times.join(", ")} ms`);
+    }
+  });
+
+  it("with 2 s left and 2.5 s transitions learned, still polls, and returns a transition that settled", async () => {
+    const memory = new TransitionMemory();
+    await learn(memory, 2500);
+    const clock = fakeClock();
+    let polls = 0;
+    const value = await waitFor(
+      what("ws-tight"),
+      async () => {
+        polls++;
+        return { done: clock.now() >= 100, status: clock.now() >= 100 ? "ACTIVE" : "CREATING", value: "seen" };
+      },
+      { clock, deadline: 2000, transitions: memory },
+    );
+    assert.equal(value, "seen");
+    assert.ok(polls >= 1);
+  });
+
+  it("with less time left than the next poll needs, polls once at the end instead of giving up at once", async () => {
+    const memory = new TransitionMemory();
+    await learn(memory, 2500);
+    const clock = fakeClock();
+    const times: number[] = [];
+    await assert.rejects(
+      waitFor(
+        what("ws-tight"),
+        async () => {
+          times.push(clock.now());
+          return { done: false, status: "CREATING" };
+        },
+        { clock, deadline: 300, transitions: memory },
+      ),
+      (err: unknown) => WaitTimeoutError.isInstance(err) && /last status seen: CREATING/.test(err.message),
+    );
+    assert.ok(times.length >= 1, "no status poll was made though the deadline allowed one");
+  });
+
+  it("ends at once, without sleeping, when the read already made shows the status final", async () => {
+    const clock = fakeClock();
+    const sleeps: number[] = [];
+    const sleeping: Clock = { ...clock, sleep: async (ms) => void sleeps.push(ms) };
+    let polls = 0;
+    const value = await waitFor(
+      what("ws-done"),
+      async () => {
+        polls++;
+        return { done: true, status: "ACTIVE", value: "polled" };
+      },
+      { clock: sleeping, deadline: 60_000, transitions: null },
+      { done: true, status: "ACTIVE", value: "already read" },
+    );
+    assert.equal(value, "already read");
+    assert.equal(polls, 0);
+    assert.deepEqual(sleeps, []);
+  });
+
+  it("polls at once, without sleeping first, when no read was made yet", async () => {
+    const clock = fakeClock();
+    const sleeps: number[] = [];
+    const sleeping: Clock = { ...clock, sleep: async (ms) => void sleeps.push(ms) };
+    const value = await waitFor(what("ws-done"), async () => ({ done: true, status: "ACTIVE", value: 1 }), {
+      clock: sleeping,
+      deadline: 60_000,
+      transitions: null,
+    });
+    assert.equal(value, 1);
+    assert.deepEqual(sleeps, []);
   });
 });

@@ -47,10 +47,30 @@ class PluginResourcePolicy extends pulumi.CustomResource {
   }
 }
 
+/**
+ * A provider that does nothing (frontDoor "noop"): create and delete return at once, with no AMP call. The
+ * engine's own cost of a resource, against which the idle-waiting benchmark (bench/idle.ts) compares ours. That
+ * benchmark installs it as the module `amp-bench-noop-provider` (its whole `module.exports`), so that it is
+ * serialized by reference, as ours is.
+ */
+const noopProvider: pulumi.dynamic.ResourceProvider | undefined =
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  frontDoor === "noop" ? (require("amp-bench-noop-provider") as pulumi.dynamic.ResourceProvider) : undefined;
+
+/** A resource served by `noopProvider`. */
+class NoopResourcePolicy extends pulumi.dynamic.Resource {
+  declare readonly revisionId: pulumi.Output<string>;
+  constructor(name: string, args: pulumi.Inputs) {
+    super(noopProvider!, name, { ...args, policyStatus: undefined, revisionId: undefined });
+  }
+}
+
 const revisions: pulumi.Output<string>[] = [];
 for (let i = 0; i < count; i++) {
   const args = { workspaceId: `${prefix}${i}`, policyDocument: policyDocument() };
-  if (frontDoor === "plugin") {
+  if (frontDoor === "noop") {
+    revisions.push(new NoopResourcePolicy(`policy-${i}`, args).revisionId);
+  } else if (frontDoor === "plugin") {
     const policy = new PluginResourcePolicy(`policy-${i}`, args);
     revisions.push(policy.revisionId);
   } else {
