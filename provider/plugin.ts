@@ -150,8 +150,8 @@ function previewOutputs(inputs: PropertyMap): PropertyMap {
   return { ...inputs, policyStatus: UNKNOWN, revisionId: UNKNOWN };
 }
 
-/** The lifecycle context of a call: the settings of this process. */
-const settings = (): lifecycle.LifecycleContext => ({ settings: currentSettings() });
+/** The lifecycle context of a call: the settings of this process, and the resource's URN as its identity. */
+const settings = (urn?: string): lifecycle.LifecycleContext => ({ settings: currentSettings(), identity: urn });
 
 /** The provider of `amp-resource-policy:index:ResourcePolicy`, over the core lifecycle. */
 export const ampResourcePolicyProvider: PluginProvider = {
@@ -201,7 +201,7 @@ export const ampResourcePolicyProvider: PluginProvider = {
     if (preview) {
       return { id: "", outs: previewOutputs(inputs) };
     }
-    return lifecycle.create(inputs as unknown as lifecycle.ResourcePolicyInputs, settings());
+    return lifecycle.create(inputs as unknown as lifecycle.ResourcePolicyInputs, settings(ctx.urn));
   },
 
   async read(ctx, id, state) {
@@ -212,11 +212,12 @@ export const ampResourcePolicyProvider: PluginProvider = {
 
   async update(ctx, _id, olds, news, preview) {
     assertType(ctx.urn);
-    if (preview) {
-      return { outs: previewOutputs(news) };
-    }
     const before = olds as unknown as lifecycle.ResourcePolicyState;
-    return lifecycle.update(before, news as unknown as lifecycle.ResourcePolicyInputs, settings());
+    const after = news as unknown as lifecycle.ResourcePolicyInputs;
+    if (preview) {
+      return { outs: lifecycle.previewUpdate(before, after) as unknown as PropertyMap };
+    }
+    return lifecycle.update(before, after, settings(ctx.urn));
   },
 
   async delete(ctx, id, props) {
