@@ -107,6 +107,13 @@ export interface LifecycleContext {
    * that only the same resource's re-run adopts a write. Default: the inputs' `IDENTITY_INPUT`, else none.
    */
   identity?: string;
+  /**
+   * The create replaces an existing resource of the same identity (its check had old inputs): the engine makes some
+   * replacements (`up --replace`, a changed provider) create-before-delete without asking `diff`. A policy this
+   * resource wrote earlier is then the old resource's: the create takes it over with a write of its own, which the
+   * old resource's delete recognizes and leaves in place.
+   */
+  replacing?: boolean;
 }
 
 /**
@@ -260,7 +267,8 @@ export async function create(
     `revisionId: "${live.revisionId}" (or \`pulumi import\` with the plugin). A workspace has one policy: ` +
     "declare one ResourcePolicy per workspace, in one stack";
   try {
-    const expected = takeOver ? ((await op.find())?.revisionId ?? NO_POLICY) : (inputs.revisionId ?? NO_POLICY);
+    const before = context.replacing === true || takeOver ? await op.find() : undefined;
+    const expected = takeOver ? (before?.revisionId ?? NO_POLICY) : (inputs.revisionId ?? NO_POLICY);
     const written = await op.write({
       document,
       expected,
@@ -279,10 +287,24 @@ export async function create(
               ? `a resource policy already exists on this workspace (revision ${live.revisionId}) and ${unmanaged(live)}`
               : `the existing policy is at revision ${live.revisionId}, not the revision ${at} given in revisionId`,
       replaced: (revisionId, live) =>
-        `a resource policy written outside Pulumi (revision ${live.revisionId}) replaced the one this create wrote ` +
-        `(revision ${revisionId}); ${unmanaged(live)}`,
+        `a resource policy written outside Pulumi (revision ${live.revisionId}) is in place of revision ${revisionId}, ` +
+        `which AMP answered this create with; ${unmanaged(live)}`,
     });
-    return { id: workspaceId, outs: outputs(inputs, written) };
+    if (context.replacing !== true || before === undefined || written.revisionId !== before.revisionId) {
+      return { id: workspaceId, outs: outputs(inputs, written) };
+    }
+    // A replacement adopted the old resource's write: write it again at that revision, so that the old resource's
+    // delete finds a revision of the new one and leaves it (see `successorToken`).
+    const successor = await op.write({
+      document,
+      expected: written.revisionId,
+      clientToken: (at) => successorToken(identity, workspaceId, at, document),
+      explain: (live) =>
+        `the policy changed while this replacement took it over from the resource it replaces: it is now ${live === undefined ? "gone" : `at revision ${live.revisionId}`}. Run \`pulumi up\` again`,
+      replaced: (revisionId, live) =>
+        `a resource policy written outside Pulumi (revision ${live.revisionId}) replaced revision ${revisionId} of this replacement; ${unmanaged(live)}`,
+    });
+    return { id: workspaceId, outs: outputs(inputs, successor) };
   } catch (err) {
     throw op.wrap(err);
   }
@@ -425,6 +447,10 @@ export async function remove(
           return;
         }
         if (expected !== undefined && live.revisionId !== expected) {
+          if (await replacedBySelf(op, state, expected, live, context)) {
+            // A replacement of this same resource took the policy over (create-before-delete): it is not ours to delete.
+            return;
+          }
           throw new PolicyConflictError(
             `the policy was changed outside Pulumi (expected revision ${expected}, found ${live.revisionId}); nothing was deleted. ` +
               "If another resource now manages this policy (after a rename, or a take-over with overwriteExisting or " +
@@ -722,10 +748,10 @@ function begin(what: string, inputs: Partial<ResourcePolicyInputs>, context: Lif
       ours.add(revisionId);
       const now = await find();
       if (now === undefined || (now.revisionId !== revisionId && now.revisionId !== expected)) {
-        // AMP's answer names a revision that is not live. To the derived token: most likely a replay of an earlier
-        // write of this same request, since deleted or replaced. To a fresh token: this operation's own write, since
-        // deleted or replaced. Not success either way: write again, with a token that cannot have been used.
-        replaced = fresh && now !== undefined ? revisionId : undefined;
+        // AMP's answer names a revision that is not live: a replay of an earlier write of this same request, or this
+        // operation's own write, since deleted or replaced. Not success either way: write again, with a token that
+        // cannot have been used.
+        replaced = now === undefined ? undefined : revisionId;
         fresh = true;
         if (++superseded > 20) {
           await pause(`a write whose revision keeps vanishing on AMP workspace ${workspaceId}`, superseded, timing);
@@ -791,6 +817,49 @@ function derivedToken(kind: string, userToken: string | undefined, ...parts: Arr
     .update([kind, userToken ?? "", ...parts.map((part) => part ?? "")].join("\u0000"))
     .digest("hex");
   return `pulumi-${kind}-${hash.slice(0, 40)}`;
+}
+
+/**
+ * The client token of the write by which a replacement takes over the policy of the resource it replaces: derived
+ * from the identity and the revision it replaces, so that the old resource's delete can ask AMP whether the live
+ * revision is that write (`replacedBySelf`).
+ */
+function successorToken(identity: string | undefined, workspaceId: string, replaced: string, document: string): string {
+  return derivedToken("replace", undefined, identity, workspaceId, replaced, document);
+}
+
+/**
+ * Whether the live policy is the write by which a replacement of this same resource took over revision `expected`:
+ * AMP replays that write's answer to the same request. The request names a revision that is gone, so it never
+ * writes anything: a token never used only conflicts.
+ */
+async function replacedBySelf(
+  op: Operation,
+  state: Partial<ResourcePolicyState>,
+  expected: string,
+  live: LivePolicy,
+  context: LifecycleContext,
+): Promise<boolean> {
+  const identity = identityOf(state, context);
+  if (identity === undefined || state.workspaceId === undefined || state.policyDocument === undefined) {
+    return false;
+  }
+  const document = serializePolicy(state.policyDocument);
+  const clientToken = successorToken(identity, state.workspaceId, expected, document);
+  try {
+    const answer = await op.retry((signal) =>
+      op.api.putResourcePolicy(
+        { workspaceId: state.workspaceId!, policyDocument: document, clientToken, revisionId: expected },
+        signal,
+      ),
+    );
+    return answer.revisionId === live.revisionId;
+  } catch (err) {
+    if (isAwsError(err, "ConflictException")) {
+      return false;
+    }
+    throw err;
+  }
 }
 
 /** A client token no request can have used before. */

@@ -94,7 +94,7 @@ describe("whose write it is: the resource's identity in the client token", funct
       const dev = await lifecycle.create(inputs, { identity: urn("policy", "dev"), visibilityGraceMs: 0 });
       await assert.rejects(
         lifecycle.create(inputs, { identity: urn("policy", "prod"), visibilityGraceMs: 0 }),
-        PolicyConflictError.isInstance,
+        (err: Error) => PolicyConflictError.isInstance(err),
       );
       assert.equal(emulator.getPolicy(ws)!.revisionId, dev.outs.revisionId);
     });
@@ -167,6 +167,20 @@ describe("whose write it is: the resource's identity in the client token", funct
     it("diff keeps create-before-delete for a move to another known workspace", () => {
       const d = lifecycle.diff(state("ws-a"), { workspaceId: "ws-b", policyDocument: remoteWrite("111122223333") });
       assert.deepEqual([d.replaces, d.deleteBeforeReplace], [["workspaceId"], false]);
+    });
+
+    it("a create-before-delete replacement of the same resource (up --replace) keeps the workspace's policy", async () => {
+      const old = await lifecycle.create(dynamicInputs(ws, "policy"));
+      // The engine creates the replacement first (it does not ask diff for up --replace), then deletes the old one.
+      const replacement = await lifecycle.create(dynamicInputs(ws, "policy"), { replacing: true });
+      await lifecycle.remove(ws, old.outs);
+      const live = emulator.getPolicy(ws);
+      assert.ok(live, "the workspace ended without its policy");
+      assert.equal(live.revisionId, replacement.outs.revisionId, "the replacement's state names the live revision");
+      assert.equal(live.policyStatus, "ACTIVE");
+      // And the replacement's own delete removes it.
+      await lifecycle.remove(ws, replacement.outs);
+      assert.equal(emulator.getPolicy(ws), undefined);
     });
 
     it("the hidden identity is no change", () => {
