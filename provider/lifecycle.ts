@@ -107,13 +107,6 @@ export interface LifecycleContext {
    * that only the same resource's re-run adopts a write. Default: the inputs' `IDENTITY_INPUT`, else none.
    */
   identity?: string;
-  /**
-   * The create replaces an existing resource of the same identity (its check had old inputs): the engine makes some
-   * replacements (`up --replace`, a changed provider) create-before-delete without asking `diff`. A policy this
-   * resource wrote earlier is then the old resource's: the create takes it over with a write of its own, which the
-   * old resource's delete recognizes and leaves in place.
-   */
-  replacing?: boolean;
 }
 
 /**
@@ -137,6 +130,15 @@ export const TOKEN_LOOKBACK_EPOCHS = 6;
 export const DEFAULT_WAIT_TIMEOUT_SECONDS = 300;
 /** The `revisionId` that makes a write succeed only if the workspace has no policy. */
 export const NO_POLICY = "NO_POLICY";
+
+/**
+ * Revisions a create in this process adopted as its resource's own earlier write, by workspace and revision, with
+ * the resource's identity. The engine makes some replacements create-before-delete without asking `diff` (`pulumi
+ * up --replace`, a changed provider): the new resource, of the same identity, then adopts the old one's write, and
+ * the old resource's delete, later in the same run (the same provider process), must leave it in place.
+ */
+const adoptedHere = new Map<string, string>();
+const adoptionKey = (workspaceId: string, revisionId: string): string => `${workspaceId}\u0000${revisionId}`;
 
 const clientTokenPattern = /^[!-~]{1,64}$/;
 const transitioning = new Set(["CREATING", "UPDATING", "DELETING"]);
@@ -267,7 +269,8 @@ export async function create(
     `revisionId: "${live.revisionId}" (or \`pulumi import\` with the plugin). A workspace has one policy: ` +
     "declare one ResourcePolicy per workspace, in one stack";
   try {
-    const before = context.replacing === true || takeOver ? await op.find() : undefined;
+    // What is there before the write: a create that ends at this very revision adopted it (see `adoptedHere`).
+    const before = await op.find();
     const expected = takeOver ? (before?.revisionId ?? NO_POLICY) : (inputs.revisionId ?? NO_POLICY);
     const written = await op.write({
       document,
@@ -290,21 +293,10 @@ export async function create(
         `a resource policy written outside Pulumi (revision ${live.revisionId}) is in place of revision ${revisionId}, ` +
         `which AMP answered this create with; ${unmanaged(live)}`,
     });
-    if (context.replacing !== true || before === undefined || written.revisionId !== before.revisionId) {
-      return { id: workspaceId, outs: outputs(inputs, written) };
+    if (identity !== undefined && written.revisionId === before?.revisionId) {
+      adoptedHere.set(adoptionKey(workspaceId, written.revisionId), identity);
     }
-    // A replacement adopted the old resource's write: write it again at that revision, so that the old resource's
-    // delete finds a revision of the new one and leaves it (see `successorToken`).
-    const successor = await op.write({
-      document,
-      expected: written.revisionId,
-      clientToken: (at) => successorToken(identity, workspaceId, at, document),
-      explain: (live) =>
-        `the policy changed while this replacement took it over from the resource it replaces: it is now ${live === undefined ? "gone" : `at revision ${live.revisionId}`}. Run \`pulumi up\` again`,
-      replaced: (revisionId, live) =>
-        `a resource policy written outside Pulumi (revision ${live.revisionId}) replaced revision ${revisionId} of this replacement; ${unmanaged(live)}`,
-    });
-    return { id: workspaceId, outs: outputs(inputs, successor) };
+    return { id: workspaceId, outs: outputs(inputs, written) };
   } catch (err) {
     throw op.wrap(err);
   }
@@ -425,6 +417,13 @@ export async function remove(
   const op = begin(`deleting resource policy for AMP workspace ${workspaceId}`, { ...state, workspaceId }, context);
   const expected = state.revisionId || undefined;
   const clientToken = derivedToken("delete", state.clientToken, workspaceId, expected ?? "", "");
+  const identity = identityOf(state, context);
+  const adoption = adoptionKey(workspaceId, expected ?? "");
+  if (identity !== undefined && adoptedHere.get(adoption) === identity) {
+    // A replacement of this same resource adopted this revision earlier in this run: the policy is its now.
+    adoptedHere.delete(adoption);
+    return;
+  }
   try {
     for (let attempt = 1; ; attempt++) {
       try {
@@ -447,10 +446,6 @@ export async function remove(
           return;
         }
         if (expected !== undefined && live.revisionId !== expected) {
-          if (await replacedBySelf(op, state, expected, live, context)) {
-            // A replacement of this same resource took the policy over (create-before-delete): it is not ours to delete.
-            return;
-          }
           throw new PolicyConflictError(
             `the policy was changed outside Pulumi (expected revision ${expected}, found ${live.revisionId}); nothing was deleted. ` +
               "If another resource now manages this policy (after a rename, or a take-over with overwriteExisting or " +
@@ -817,49 +812,6 @@ function derivedToken(kind: string, userToken: string | undefined, ...parts: Arr
     .update([kind, userToken ?? "", ...parts.map((part) => part ?? "")].join("\u0000"))
     .digest("hex");
   return `pulumi-${kind}-${hash.slice(0, 40)}`;
-}
-
-/**
- * The client token of the write by which a replacement takes over the policy of the resource it replaces: derived
- * from the identity and the revision it replaces, so that the old resource's delete can ask AMP whether the live
- * revision is that write (`replacedBySelf`).
- */
-function successorToken(identity: string | undefined, workspaceId: string, replaced: string, document: string): string {
-  return derivedToken("replace", undefined, identity, workspaceId, replaced, document);
-}
-
-/**
- * Whether the live policy is the write by which a replacement of this same resource took over revision `expected`:
- * AMP replays that write's answer to the same request. The request names a revision that is gone, so it never
- * writes anything: a token never used only conflicts.
- */
-async function replacedBySelf(
-  op: Operation,
-  state: Partial<ResourcePolicyState>,
-  expected: string,
-  live: LivePolicy,
-  context: LifecycleContext,
-): Promise<boolean> {
-  const identity = identityOf(state, context);
-  if (identity === undefined || state.workspaceId === undefined || state.policyDocument === undefined) {
-    return false;
-  }
-  const document = serializePolicy(state.policyDocument);
-  const clientToken = successorToken(identity, state.workspaceId, expected, document);
-  try {
-    const answer = await op.retry((signal) =>
-      op.api.putResourcePolicy(
-        { workspaceId: state.workspaceId!, policyDocument: document, clientToken, revisionId: expected },
-        signal,
-      ),
-    );
-    return answer.revisionId === live.revisionId;
-  } catch (err) {
-    if (isAwsError(err, "ConflictException")) {
-      return false;
-    }
-    throw err;
-  }
 }
 
 /** A client token no request can have used before. */

@@ -150,15 +150,8 @@ function previewOutputs(inputs: PropertyMap): PropertyMap {
   return { ...inputs, policyStatus: UNKNOWN, revisionId: UNKNOWN };
 }
 
-/** URNs whose Check had old inputs: a Create of one is a replacement (the engine may not have called Diff). */
-const existing = new Set<string>();
-
 /** The lifecycle context of a call: the settings of this process, and the resource's URN as its identity. */
-const settings = (urn?: string): lifecycle.LifecycleContext => ({
-  settings: currentSettings(),
-  identity: urn,
-  replacing: urn !== undefined && existing.has(urn),
-});
+const settings = (urn?: string): lifecycle.LifecycleContext => ({ settings: currentSettings(), identity: urn });
 
 /** The provider of `amp-resource-policy:index:ResourcePolicy`, over the core lifecycle. */
 export const ampResourcePolicyProvider: PluginProvider = {
@@ -178,9 +171,6 @@ export const ampResourcePolicyProvider: PluginProvider = {
 
   async check(ctx, olds, news) {
     assertType(ctx.urn);
-    if (Object.keys(olds).length > 0) {
-      existing.add(ctx.urn);
-    }
     const reviewed = withAccessReview(lifecycle.check(news), olds, news, reviewSettingsFromConfig(currentSettings()), {
       secret: ctx.secrets.has("policyDocument"),
     });

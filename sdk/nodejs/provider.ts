@@ -28,15 +28,9 @@ interface ResourcePolicyProviderModule extends pulumi.dynamic.ResourceProvider {
   readonly resourcePolicyProvider: pulumi.dynamic.ResourceProvider;
 }
 
-/** Identities (`IDENTITY_INPUT`) whose check had old inputs: a create of one is a replacement (lifecycle `replacing`). */
-const existing = new Set<unknown>();
-
 /** The module-level dynamic provider used by every `ResourcePolicy`. */
 const resourcePolicyProvider = {
   async check(olds: Record<string, unknown>, news: Record<string, unknown>) {
-    if (Object.keys(olds).length > 0 && news[lifecycle.IDENTITY_INPUT] !== undefined) {
-      existing.add(news[lifecycle.IDENTITY_INPUT]);
-    }
     const secrets = secretInputValues(news);
     const reviewed = withAccessReview(lifecycle.check(news), olds, news, reviewSettingsFromEnv(), {
       secret: secrets.includes(news.policyDocument),
@@ -54,7 +48,7 @@ const resourcePolicyProvider = {
   },
 
   async create(inputs: lifecycle.ResourcePolicyInputs) {
-    return lifecycle.create(inputs, { replacing: existing.has(inputs[lifecycle.IDENTITY_INPUT]) });
+    return lifecycle.create(inputs);
   },
 
   async read(id: string, props: lifecycle.ResourcePolicyState) {

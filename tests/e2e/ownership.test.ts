@@ -90,9 +90,18 @@ describe("ownership through the engine: the dynamic door (TypeScript)", function
     assert.equal(resource.inputs?.__identity, inState[0].urn);
   });
 
-  it("a rename without aliases fails safely naming aliases; with aliases it moves with no write", async () => {
+  it("up --replace (create before delete, no diff asked) leaves the workspace with the policy the state names", async () => {
     project.write("index.ts", typescriptProgram([{ name: "policy" }]));
-    assertOk(await project.pulumi(["up", "--yes", "--skip-preview"]), "up with one resource");
+    const [resource] = await policyUrns(project);
+    emulator.clearAppliedWrites();
+    assertOk(await project.pulumi(["up", "--yes", "--skip-preview", "--replace", resource.urn]), "up --replace");
+    assert.deepEqual(deletions(emulator), [], "the old resource's delete deleted the replacement's policy");
+    const live = emulator.getPolicy(ws)!;
+    assert.equal(live.policyStatus, "ACTIVE");
+    assert.equal((await policyUrns(project))[0].outputs?.revisionId, live.revisionId);
+  });
+
+  it("a rename without aliases fails safely naming aliases; with aliases it moves with no write", async () => {
     const before = emulator.getPolicy(ws)!.revisionId;
 
     project.write("index.ts", typescriptProgram([{ name: "renamed" }]));
@@ -117,16 +126,6 @@ describe("ownership through the engine: the dynamic door (TypeScript)", function
       ["renamed"],
     );
     assert.equal(renamed[0].outputs?.revisionId, before);
-  });
-
-  it("up --replace (create before delete, no diff asked) leaves the workspace with the policy the state names", async () => {
-    const [resource] = await policyUrns(project);
-    emulator.clearAppliedWrites();
-    assertOk(await project.pulumi(["up", "--yes", "--skip-preview", "--replace", resource.urn]), "up --replace");
-    assert.deepEqual(deletions(emulator), [], "the old resource's delete deleted the replacement's policy");
-    const live = emulator.getPolicy(ws)!;
-    assert.equal(live.policyStatus, "ACTIVE");
-    assert.equal((await policyUrns(project))[0].outputs?.revisionId, live.revisionId);
   });
 
   it("the same resource in a second stack fails its create; the first stack keeps the policy", async () => {
@@ -175,7 +174,6 @@ describe("ownership through the engine: the plugin door (YAML)", function () {
 
   it("up --replace leaves the workspace with the policy the state names", async () => {
     project.write("Pulumi.yaml", yamlProgram(original, [(await policyUrns(project))[0].urn.split("::").pop()!]));
-    assertOk(await project.pulumi(["up", "--yes", "--skip-preview"]), "up with one resource");
     const [resource] = await policyUrns(project);
     emulator.clearAppliedWrites();
     assertOk(await project.pulumi(["up", "--yes", "--skip-preview", "--replace", resource.urn]), "up --replace");

@@ -171,8 +171,9 @@ describe("whose write it is: the resource's identity in the client token", funct
 
     it("a create-before-delete replacement of the same resource (up --replace) keeps the workspace's policy", async () => {
       const old = await lifecycle.create(dynamicInputs(ws, "policy"));
-      // The engine creates the replacement first (it does not ask diff for up --replace), then deletes the old one.
-      const replacement = await lifecycle.create(dynamicInputs(ws, "policy"), { replacing: true });
+      // The engine creates the replacement first (it does not ask diff for up --replace), then deletes the old one,
+      // in the same provider process.
+      const replacement = await lifecycle.create(dynamicInputs(ws, "policy"));
       await lifecycle.remove(ws, old.outs);
       const live = emulator.getPolicy(ws);
       assert.ok(live, "the workspace ended without its policy");
