@@ -266,7 +266,8 @@ export async function create(
     "or import it; to keep it, manage it where it is managed now. If it is this program's own policy: after a rename " +
     "(a new name or parent), declare the old name in `aliases` so that Pulumi moves the resource instead of creating " +
     "another; after an interrupted create of this resource that can no longer be proven its own, take it over with " +
-    `revisionId: "${live.revisionId}" (or \`pulumi import\` with the plugin). A workspace has one policy: ` +
+    `revisionId: "${live.revisionId}" (or \`pulumi import\` with the plugin); for \`pulumi up --replace\` of a ` +
+    "resource renamed with aliases, set the resource option deleteBeforeReplace: true. A workspace has one policy: " +
     "declare one ResourcePolicy per workspace, in one stack";
   try {
     // What is there before the write: a create that ends at this very revision adopted it (see `adoptedHere`).
