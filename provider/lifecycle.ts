@@ -270,8 +270,9 @@ export async function create(
     "resource renamed with aliases, set the resource option deleteBeforeReplace: true. A workspace has one policy: " +
     "declare one ResourcePolicy per workspace, in one stack";
   try {
-    // What is there before the write: a create that ends at this very revision adopted it (see `adoptedHere`).
-    const before = await op.find();
+    // What is there before the write: a create that ends at this very revision adopted it (see `adoptedHere`, which
+    // only a create with an identity records).
+    const before = identity !== undefined || takeOver ? await op.find() : undefined;
     const expected = takeOver ? (before?.revisionId ?? NO_POLICY) : (inputs.revisionId ?? NO_POLICY);
     const written = await op.write({
       document,
