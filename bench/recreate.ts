@@ -22,7 +22,10 @@ export async function benchRecreate(options: BenchOptions): Promise<{ markdown: 
   try {
     // A warm-up create on another workspace, so that the first create measured pays no cold start of the SDK.
     const warm = emulator.createWorkspace();
-    await lifecycle.remove(warm, (await lifecycle.create({ workspaceId: warm, policyDocument: remoteWrite("999999999999") })).outs);
+    await lifecycle.remove(
+      warm,
+      (await lifecycle.create({ workspaceId: warm, policyDocument: remoteWrite("999999999999") })).outs,
+    );
     const workspaceId = emulator.createWorkspace();
     const inputs = {
       workspaceId,
