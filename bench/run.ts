@@ -9,7 +9,7 @@
  *   npm run bench -- --reuse=throughput,parallel          # take those sections from their last run instead
  *
  * Sections: economy (1a), convergence (2), throughput (4a), engine (1b, 3), engine-throughput-5 and
- * engine-throughput-20 (4b), model (5), parallel (6). Every section run is saved in .bench/sections/<name>.json with when it ran and the
+ * engine-throughput-20 (4b), model (5), parallel (6), recreate (7). Every section run is saved in .bench/sections/<name>.json with when it ran and the
  * load of the machine, so that a report can gather sections measured at different times (`--reuse`).
  */
 import { execFileSync } from "node:child_process";
@@ -27,6 +27,7 @@ import { type BenchOptions, type Verdict, mark } from "./lib/section";
 import { table } from "./lib/stats";
 import { benchParallelism } from "./parallel";
 import { benchPolicyModel } from "./policy-model";
+import { benchRecreate } from "./recreate";
 import { benchLifecycleThroughput } from "./throughput";
 
 // The AWS SDK's notice that its 2027 releases need Node 22, once per process: noise here.
@@ -42,6 +43,7 @@ const sectionNames = [
   "engine-throughput-20",
   "model",
   "parallel",
+  "recreate",
 ] as const;
 type SectionName = (typeof sectionNames)[number];
 
@@ -169,6 +171,7 @@ async function main(): Promise<void> {
       "engine-throughput-20": ["4b. Throughput under N=20, engine", () => benchEngineThroughput(options, 20)],
       model: ["5. Policy model", () => wrap(benchPolicyModel(options))],
       parallel: ["6. pulumi up --parallel", () => wrap(benchParallelism(options))],
+      recreate: ["7. Re-creates of one resource", () => wrap(benchRecreate(options))],
     };
   try {
     for (const name of sectionNames) {
@@ -306,7 +309,7 @@ function render(
     `Produced by \`${command}\` in ${(elapsedSeconds / 60).toFixed(1)} minutes` +
       (args.quick ? " (a smoke run: fewer sizes and runs; see `npm run bench` for the full tables)." : ".") +
       " `npm run bench -- --quick` is the smoke check (under 2 minutes); `--only=economy,convergence,throughput," +
-      "engine,engine-throughput-5,engine-throughput-20,model,parallel` runs some sections, and `--reuse=<sections>` takes them from their " +
+      "engine,engine-throughput-5,engine-throughput-20,model,parallel,recreate` runs some sections, and `--reuse=<sections>` takes them from their " +
       "last run (see Machine for when each section was measured).",
     "",
     "## Machine",
@@ -347,6 +350,7 @@ function render(
   }
   if (parts.model) out.push("", parts.model);
   if (parts.parallel) out.push("", parts.parallel);
+  if (parts.recreate) out.push("", parts.recreate);
   // Findings written by hand from a full run's figures (why a target is missed, what would fix it).
   const notes = path.join(repoRoot, "bench", "NOTES.md");
   if (!args.quick && fs.existsSync(notes)) {

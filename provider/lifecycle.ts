@@ -2,7 +2,7 @@
  * The lifecycle of an AMP workspace resource policy over plain values: check, diff, create, read, update,
  * delete. It knows nothing of how it is served (dynamic provider or plugin).
  */
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 
 import { type AmpApi, type AmpSettings, type LivePolicy, ampApi, isWorkspaceId } from "./amp";
 import {
@@ -61,6 +61,11 @@ export interface ResourcePolicyInputs {
   approvedAccess?: string;
   /** Finding codes (`issueCode`) whose warnings are not shown. */
   suppressFindings?: string[];
+  /**
+   * The identity of the resource (`IDENTITY_INPUT`), given by the dynamic door's `ResourcePolicy`: its URN as
+   * the engine will compute it. Mixed into the client token of a create; never compared by `diff`.
+   */
+  __identity?: string;
 }
 
 /** The state of a `ResourcePolicy`: its inputs plus what the service computed. */
@@ -117,12 +122,43 @@ export interface LifecycleContext {
    * stop, with the same "status unknown" error as a deadline.
    */
   signal?: AbortSignal;
+  /**
+   * The identity of the resource (the plugin door: its URN). The client token of a create is derived from it, so
+   * that only the same resource's re-run adopts a write. Default: the inputs' `IDENTITY_INPUT`, else none.
+   */
+  identity?: string;
 }
+
+/**
+ * The hidden input by which the dynamic door's `ResourcePolicy` names the resource (its URN): the dynamic provider
+ * is never given a URN. Hidden from the CLI's display by the `__` prefix, and no part of `diff`.
+ */
+export const IDENTITY_INPUT = "__identity";
+/**
+ * The length of a client-token epoch, in ms. A create's token is the same within an epoch (a re-run after a crash
+ * replays it), and new in the next, so that AMP, which replays a token's first answer for as long as it remembers
+ * the token, never makes a re-create walk the answers of earlier creates.
+ */
+export const TOKEN_EPOCH_MS = 10 * 60_000;
+/**
+ * How many earlier epochs a create that meets a live policy asks AMP about: a re-run within this many epochs of a
+ * crash (an hour) still proves the write its own. A token never used only conflicts and writes nothing.
+ */
+export const TOKEN_LOOKBACK_EPOCHS = 6;
 
 /** The default time an operation may wait for the service: 5 minutes. */
 export const DEFAULT_WAIT_TIMEOUT_SECONDS = 300;
 /** The `revisionId` that makes a write succeed only if the workspace has no policy. */
 export const NO_POLICY = "NO_POLICY";
+
+/**
+ * Revisions a create in this process adopted as its resource's own earlier write, by workspace and revision, with
+ * the resource's identity. The engine makes some replacements create-before-delete without asking `diff` (`pulumi
+ * up --replace`, a changed provider): the new resource, of the same identity, then adopts the old one's write, and
+ * the old resource's delete, later in the same run (the same provider process), must leave it in place.
+ */
+const adoptedHere = new Map<string, string>();
+const adoptionKey = (workspaceId: string, revisionId: string): string => `${workspaceId}\u0000${revisionId}`;
 
 const clientTokenPattern = /^[!-~]{1,64}$/;
 const transitioning = new Set(["CREATING", "UPDATING", "DELETING"]);
@@ -217,7 +253,11 @@ export function diff(
   if (news.waitTimeoutSeconds === UNKNOWN || olds.waitTimeoutSeconds !== news.waitTimeoutSeconds) {
     diffs.push("waitTimeoutSeconds");
   }
-  return { changes: diffs.length > 0, replaces, diffs, deleteBeforeReplace: false };
+  // A workspace has one policy: a replacement onto the same workspace (up --replace, replaceOnChanges) must delete
+  // the old one first, or the old resource's delete removes what the new one wrote. A move to another workspace
+  // keeps Pulumi's create-before-delete, so that a failed create leaves the old policy in place.
+  const sameWorkspace = news.workspaceId === UNKNOWN || olds.workspaceId === news.workspaceId;
+  return { changes: diffs.length > 0, replaces, diffs, deleteBeforeReplace: sameWorkspace };
 }
 
 /** Whether `next` means something else than `old` for a workspace in `options.partition` (default `aws`). */
@@ -244,17 +284,27 @@ export async function create(
   const { workspaceId } = inputs;
   const op = begin(`creating resource policy for AMP workspace ${workspaceId}`, inputs, context);
   const document = serializePolicy(inputs.policyDocument);
+  const identity = identityOf(inputs, context);
   const takeOver = inputs.overwriteExisting === true && inputs.revisionId === undefined;
   const unmanaged = (live: LivePolicy): string =>
     `Pulumi does not manage it. To take it over, set overwriteExisting: true, or set revisionId: "${live.revisionId}", ` +
-    "or import it; to keep it, manage it where it is managed now";
+    "or import it; to keep it, manage it where it is managed now. If it is this program's own policy: after a rename " +
+    "(a new name or parent), declare the old name in `aliases` so that Pulumi moves the resource instead of creating " +
+    "another; after an interrupted create of this resource that can no longer be proven its own, take it over with " +
+    `revisionId: "${live.revisionId}" (or \`pulumi import\` with the plugin); for \`pulumi up --replace\` of a ` +
+    "resource renamed with aliases, set the resource option deleteBeforeReplace: true. A workspace has one policy: " +
+    "declare one ResourcePolicy per workspace, in one stack";
   try {
-    const expected = takeOver ? ((await op.find())?.revisionId ?? NO_POLICY) : (inputs.revisionId ?? NO_POLICY);
+    // What is there before the write: a create that ends at this very revision adopted it (see `adoptedHere`, which
+    // only a create with an identity records).
+    const before = identity !== undefined || takeOver ? await op.find() : undefined;
+    const expected = takeOver ? (before?.revisionId ?? NO_POLICY) : (inputs.revisionId ?? NO_POLICY);
     const written = await op.write({
       document,
       expected,
-      clientToken: (at, after) =>
-        derivedToken("create", inputs.clientToken, workspaceId, at, document, ...(after === undefined ? [] : [after])),
+      clientToken: (at, epoch) =>
+        derivedToken("create", inputs.clientToken, identity, workspaceId, at, document, String(epoch)),
+      byEpoch: true,
       rebase: takeOver,
       explain: (live, at) =>
         takeOver
@@ -267,9 +317,12 @@ export async function create(
               ? `a resource policy already exists on this workspace (revision ${live.revisionId}) and ${unmanaged(live)}`
               : `the existing policy is at revision ${live.revisionId}, not the revision ${at} given in revisionId`,
       replaced: (revisionId, live) =>
-        `a resource policy written outside Pulumi (revision ${live.revisionId}) replaced the one this create wrote ` +
-        `(revision ${revisionId}); ${unmanaged(live)}`,
+        `a resource policy written outside Pulumi (revision ${live.revisionId}) is in place of revision ${revisionId}, ` +
+        `which AMP answered this create with; ${unmanaged(live)}`,
     });
+    if (identity !== undefined && written.revisionId === before?.revisionId) {
+      adoptedHere.set(adoptionKey(workspaceId, written.revisionId), identity);
+    }
     return { id: workspaceId, outs: outputs(inputs, written) };
   } catch (err) {
     throw op.wrap(err);
@@ -332,8 +385,9 @@ export async function update(
   context: LifecycleContext = {},
 ): Promise<{ outs: ResourcePolicyState }> {
   const { workspaceId } = news;
-  if (!policyChanged(olds.policyDocument, news.policyDocument, { partition: context.partition }) && olds.revisionId) {
-    return { outs: outputs(news, { policyStatus: olds.policyStatus || "ACTIVE", revisionId: olds.revisionId }) };
+  const kept = keptOutputs(olds, news, { partition: context.partition });
+  if (kept !== undefined) {
+    return { outs: kept };
   }
   const op = begin(`updating resource policy for AMP workspace ${workspaceId}`, news, context);
   const document = serializePolicy(news.policyDocument);
@@ -344,8 +398,8 @@ export async function update(
     const written = await op.write({
       document,
       expected,
-      clientToken: (at, after) =>
-        derivedToken("update", news.clientToken, workspaceId, at, document, ...(after === undefined ? [] : [after])),
+      clientToken: (at) =>
+        derivedToken("update", news.clientToken, identityOf(news, context), workspaceId, at, document),
       explain: (live, at) =>
         live === undefined
           ? "the policy was deleted outside Pulumi. Run `pulumi refresh` to record that, then `pulumi up` to create it again"
@@ -358,6 +412,30 @@ export async function update(
   } catch (err) {
     throw op.wrap(err);
   }
+}
+
+/**
+ * The outputs a preview shows for an update: those `update` will return when it makes no call (the policy means
+ * the same, e.g. only `waitTimeoutSeconds` changed), else the new inputs with the status and revision unknown.
+ */
+export function previewUpdate(
+  olds: Partial<ResourcePolicyState>,
+  news: ResourcePolicyInputs,
+  options: PolicyComparisonOptions = {},
+): ResourcePolicyState {
+  return keptOutputs(olds, news, options) ?? outputs(news, { policyStatus: UNKNOWN, revisionId: UNKNOWN });
+}
+
+/** The outputs of an update that makes no call (its policy means the same as the state's), else undefined. */
+function keptOutputs(
+  olds: Partial<ResourcePolicyState>,
+  news: ResourcePolicyInputs,
+  options: PolicyComparisonOptions,
+): ResourcePolicyState | undefined {
+  if (policyChanged(olds.policyDocument, news.policyDocument, options) || !olds.revisionId) {
+    return undefined;
+  }
+  return outputs(news, { policyStatus: olds.policyStatus || "ACTIVE", revisionId: olds.revisionId });
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -376,6 +454,13 @@ export async function remove(
   const op = begin(`deleting resource policy for AMP workspace ${workspaceId}`, { ...state, workspaceId }, context);
   const expected = state.revisionId || undefined;
   const clientToken = derivedToken("delete", state.clientToken, workspaceId, expected ?? "", "");
+  const identity = identityOf(state, context);
+  const adoption = adoptionKey(workspaceId, expected ?? "");
+  if (identity !== undefined && adoptedHere.get(adoption) === identity) {
+    // A replacement of this same resource adopted this revision earlier in this run: the policy is its now.
+    adoptedHere.delete(adoption);
+    return;
+  }
   try {
     for (let attempt = 1; ; attempt++) {
       try {
@@ -400,7 +485,10 @@ export async function remove(
         if (expected !== undefined && live.revisionId !== expected) {
           throw new PolicyConflictError(
             `the policy was changed outside Pulumi (expected revision ${expected}, found ${live.revisionId}); nothing was deleted. ` +
-              "Run `pulumi refresh` to adopt the live policy before deleting it",
+              "If another resource now manages this policy (after a rename, or a take-over with overwriteExisting or " +
+              "revisionId), remove this old resource from the state with `pulumi state delete <urn>`: do not refresh " +
+              "and destroy it, which would delete the other resource's policy. Otherwise run `pulumi refresh` to " +
+              "adopt the live policy before deleting it",
             { cause: err },
           );
         }
@@ -450,10 +538,14 @@ interface WriteRequest {
   expected: string;
   /**
    * The client token of a write at `expected`: the same for every attempt of the same request, and for a re-run
-   * after a crash. `after` is the revision of an earlier answer that turned out not to be live (a replay of a
-   * write since deleted), so that writing again sends the token that follows it.
+   * after a crash (within the same token `epoch`, when `byEpoch`).
    */
-  clientToken(expected: string, after: string | undefined): string;
+  clientToken(expected: string, epoch: number): string;
+  /**
+   * The token changes with the epoch (a create, whose request repeats after each destroy): a write that meets a
+   * live policy asks with the tokens of the `TOKEN_LOOKBACK_EPOCHS` before, to find its own interrupted write.
+   */
+  byEpoch?: boolean;
   /** When the policy to take over is gone, write where there is none instead of failing (overwriteExisting). */
   rebase?: boolean;
   /** The conflict to report when the live policy is not the expected one; nothing was written. */
@@ -600,17 +692,59 @@ function begin(what: string, inputs: Partial<ResourcePolicyInputs>, context: Lif
     }
   };
 
+  /**
+   * Whether AMP replays, to a token of an earlier epoch, an answer that names the live policy: then it is this
+   * resource's own write (a re-run after a crash). Returns that revision. A token never used meets the live policy
+   * and conflicts (nothing is written); a token whose write was since deleted replays a revision that is gone.
+   */
+  const earlierWrite = async (
+    request: WriteRequest,
+    expected: string,
+    epoch: number,
+    live: LivePolicy,
+  ): Promise<string | undefined> => {
+    for (let back = 1; back <= TOKEN_LOOKBACK_EPOCHS; back++) {
+      const clientToken = request.clientToken(expected, epoch - back);
+      let revisionId: string;
+      try {
+        ({ revisionId } = await retry((signal) =>
+          api.putResourcePolicy(
+            { workspaceId, policyDocument: request.document, clientToken, revisionId: expected },
+            signal,
+          ),
+        ));
+      } catch (err) {
+        if (isAwsError(err, "ConflictException")) {
+          continue;
+        }
+        throw err;
+      }
+      // Either a replay, or (the live policy went meanwhile) a write AMP applied now: this resource's either way.
+      if (revisionId === live.revisionId || (await find())?.revisionId === revisionId) {
+        return revisionId;
+      }
+    }
+    return undefined;
+  };
+
   const write: Operation["write"] = async (request) => {
     const { document } = request;
     let expected = request.expected;
+    const epoch = Math.floor(clock.now() / TOKEN_EPOCH_MS);
     /** Revisions AMP answered this operation with: proof that a live policy at one of them is ours. */
     const ours = new Set<string>();
-    let after: string | undefined;
-    /** The revision of AMP's last answer when another revision had already replaced it. */
+    /**
+     * Send a token that cannot have been used: the derived one was answered with a revision that is no longer live
+     * (AMP replayed an earlier create of this resource, since destroyed), and walking a chain of such answers
+     * would cost one write per earlier create.
+     */
+    let fresh = false;
+    let askedEarlier = false;
+    /** The revision this operation wrote (with a fresh token) when another revision had already replaced it. */
     let replaced: string | undefined;
     let superseded = 0;
     for (let attempt = 1; ; attempt++) {
-      const clientToken = request.clientToken(expected, after);
+      const clientToken = fresh ? freshToken() : request.clientToken(expected, epoch);
       let revisionId: string;
       try {
         ({ revisionId } = await retry((signal) =>
@@ -636,26 +770,36 @@ function begin(what: string, inputs: Partial<ResourcePolicyInputs>, context: Lif
           // The policy to take over was deleted meanwhile: write where there is none.
           expected = NO_POLICY;
           continue;
-        } else if (live !== undefined && expected === NO_POLICY && (await deletionShows(live))) {
-          // The policy in the way was being deleted (AMP shows a deletion late) or changed: look again.
-          continue;
         } else {
-          // If AMP's last answer to this operation was replaced by another writer, say so: that write was accepted.
-          const message =
-            live !== undefined && replaced !== undefined
-              ? request.replaced(replaced, live)
-              : request.explain(live, expected);
-          throw new PolicyConflictError(message, { cause: err });
+          let adopted: string | undefined;
+          if (live !== undefined && request.byEpoch === true && !askedEarlier) {
+            askedEarlier = true;
+            adopted = await earlierWrite(request, expected, epoch, live);
+          }
+          if (adopted !== undefined) {
+            // This resource's own write of an earlier epoch: a re-run after a crash.
+            revisionId = adopted;
+          } else if (live !== undefined && expected === NO_POLICY && (await deletionShows(live))) {
+            // The policy in the way was being deleted (AMP shows a deletion late) or changed: look again.
+            continue;
+          } else {
+            // If this operation's own write was replaced by another writer, say so: that write was accepted.
+            const message =
+              live !== undefined && replaced !== undefined
+                ? request.replaced(replaced, live)
+                : request.explain(live, expected);
+            throw new PolicyConflictError(message, { cause: err });
+          }
         }
       }
       ours.add(revisionId);
       const now = await find();
       if (now === undefined || (now.revisionId !== revisionId && now.revisionId !== expected)) {
-        // AMP's answer names a revision that is not live: a replay of an earlier write of this same request, since
-        // deleted or replaced. Not success: write again, with the token that follows from that revision (so that a
-        // re-run after a crash follows the same chain and replays what this run writes).
-        after = revisionId;
+        // AMP's answer names a revision that is not live: a replay of an earlier write of this same request, or this
+        // operation's own write, since deleted or replaced. Not success either way: write again, with a token that
+        // cannot have been used.
         replaced = now === undefined ? undefined : revisionId;
+        fresh = true;
         if (++superseded > 20) {
           await pause(`a write whose revision keeps vanishing on AMP workspace ${workspaceId}`, superseded, timing);
         }
@@ -665,7 +809,7 @@ function begin(what: string, inputs: Partial<ResourcePolicyInputs>, context: Lif
       if (live === undefined) {
         // Deleted while we waited: write again where the request still applies (a create re-creates it; an update
         // at a revision that is gone reports the deletion).
-        after = revisionId;
+        fresh = true;
         replaced = undefined;
         continue;
       }
@@ -711,14 +855,26 @@ function outputs(
 }
 
 /**
- * A client token for a write that is the same for every attempt of the same write (same workspace,
- * expected revision and document), including a re-run after a crash, and different for any other write.
+ * A client token for a write that is the same for every attempt of the same write (same resource, workspace,
+ * expected revision, document and, for a create, token epoch), including a re-run after a crash, and different
+ * for any other write.
  */
-function derivedToken(kind: string, userToken: string | undefined, ...parts: string[]): string {
+function derivedToken(kind: string, userToken: string | undefined, ...parts: Array<string | undefined>): string {
   const hash = createHash("sha256")
-    .update([kind, userToken ?? "", ...parts].join("\u0000"))
+    .update([kind, userToken ?? "", ...parts.map((part) => part ?? "")].join("\u0000"))
     .digest("hex");
   return `pulumi-${kind}-${hash.slice(0, 40)}`;
+}
+
+/** A client token no request can have used before. */
+function freshToken(): string {
+  return `pulumi-fresh-${randomBytes(20).toString("hex")}`;
+}
+
+/** The resource's identity: the plugin's URN (context), else the dynamic door's hidden input, else none. */
+function identityOf(inputs: Partial<ResourcePolicyInputs>, context: LifecycleContext): string | undefined {
+  const hidden = (inputs as Record<string, unknown>)[IDENTITY_INPUT];
+  return context.identity ?? (typeof hidden === "string" && hidden !== UNKNOWN ? hidden : undefined);
 }
 
 /** The error for AMP's "client token already used with different request parameters": waiting cannot clear it. */

@@ -168,11 +168,15 @@ export function currentReviewSettings(env: NodeJS.ProcessEnv = process.env): Rev
 /** Aborted by the engine's `Cancel`: it ends every operation of this process (the engine is shutting down). */
 const cancelled = new AbortController();
 
-/** The lifecycle context of a call: the settings of this process, its partition, and the engine's `Cancel`. */
-const settings = (): lifecycle.LifecycleContext => ({
+/**
+ * The lifecycle context of a call: the settings of this process, its partition, the engine's `Cancel`, and the
+ * resource's URN as its identity.
+ */
+const settings = (urn?: string): lifecycle.LifecycleContext => ({
   settings: currentSettings(),
   partition: currentReviewSettings().partition,
   signal: cancelled.signal,
+  identity: urn,
 });
 
 /** The provider of `amp-resource-policy:index:ResourcePolicy`, over the core lifecycle. */
@@ -223,7 +227,7 @@ export const ampResourcePolicyProvider: PluginProvider = {
     if (preview) {
       return { id: "", outs: previewOutputs(inputs) };
     }
-    return lifecycle.create(inputs as unknown as lifecycle.ResourcePolicyInputs, settings());
+    return lifecycle.create(inputs as unknown as lifecycle.ResourcePolicyInputs, settings(ctx.urn));
   },
 
   async read(ctx, id, state) {
@@ -234,16 +238,21 @@ export const ampResourcePolicyProvider: PluginProvider = {
 
   async update(ctx, _id, olds, news, preview) {
     assertType(ctx.urn);
-    if (preview) {
-      return { outs: previewOutputs(news) };
-    }
     const before = olds as unknown as lifecycle.ResourcePolicyState;
-    return lifecycle.update(before, news as unknown as lifecycle.ResourcePolicyInputs, settings());
+    const after = news as unknown as lifecycle.ResourcePolicyInputs;
+    if (preview) {
+      return {
+        outs: lifecycle.previewUpdate(before, after, {
+          partition: currentReviewSettings().partition,
+        }) as unknown as PropertyMap,
+      };
+    }
+    return lifecycle.update(before, after, settings(ctx.urn));
   },
 
   async delete(ctx, id, props) {
     assertType(ctx.urn);
-    await lifecycle.remove(id, withWorkspaceId(props, id), settings());
+    await lifecycle.remove(id, withWorkspaceId(props, id), settings(ctx.urn));
   },
 
   cancel() {

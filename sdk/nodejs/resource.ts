@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 
+import { IDENTITY_INPUT } from "../../provider/lifecycle";
 import type { PolicyDocument } from "../../provider/policy";
 import { SECRET_INPUTS } from "../../provider/redact";
 import resourcePolicyProvider from "./provider";
@@ -52,6 +53,27 @@ async function secretArguments(args: ResourcePolicyArgs): Promise<string[]> {
   return names.filter((_, i) => secret[i]);
 }
 
+/** The type token of a `ResourcePolicy` (`pulumi.dynamic.Resource` prefixes the module given to it). */
+const DYNAMIC_TYPE = "pulumi-nodejs:dynamic/amp:ResourcePolicy";
+
+/**
+ * The URN the engine will give a resource named `name` of the dynamic door's type under `parent`: the resource's
+ * identity, which the dynamic provider (never given a URN) mixes into its client tokens. Computed from names and
+ * types only, so it resolves before registration and makes the resource depend on nothing.
+ */
+function resourceIdentity(name: string, parent: pulumi.Resource | undefined): string {
+  const types: string[] = [];
+  for (let at = parent; at !== undefined; at = (at as { __parentResource?: pulumi.Resource }).__parentResource) {
+    const type = pulumi.resourceType(at);
+    if (type === "pulumi:pulumi:Stack") {
+      break;
+    }
+    types.unshift(type);
+  }
+  types.push(DYNAMIC_TYPE);
+  return `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${types.join("$")}::${name}`;
+}
+
 /**
  * The resource-based policy of an Amazon Managed Service for Prometheus workspace.
  *
@@ -87,6 +109,7 @@ export class ResourcePolicy extends pulumi.dynamic.Resource {
       suppressFindings: args.suppressFindings,
       policyStatus: undefined,
       [SECRET_INPUTS]: secretArguments(args),
+      [IDENTITY_INPUT]: resourceIdentity(name, opts?.parent),
     };
     super(resourcePolicyProvider, name, props, opts, "amp", "ResourcePolicy");
   }

@@ -197,7 +197,7 @@ describe("access review (provider/review.ts)", () => {
         approvedAccess: digest,
         suppressFindings: ["MISSING_VERSION"],
       });
-      assert.deepEqual(diff(olds, news), { changes: false, replaces: [], diffs: [], deleteBeforeReplace: false });
+      assert.deepEqual(diff(olds, news), { changes: false, replaces: [], diffs: [], deleteBeforeReplace: true });
     });
   });
 
