@@ -10,7 +10,7 @@
  * What this cannot decide exactly (two operators on one key, operators IAM does not document, a request
  * covered only by the union of several statements) is reported as a change, with a note saying so.
  */
-import { SUPPORTED_ACTIONS, globMatches } from "../policy";
+import { SUPPORTED_ACTIONS, UNKNOWN, globMatches } from "../policy";
 import {
   type AccessModel,
   type AccessOptions,
@@ -18,15 +18,18 @@ import {
   type AccessStatement,
   type ConditionClause,
   type OperatorShape,
+  type NotPrincipalReading,
   type Principal,
+  type ResourcePlace,
   accessModel,
   accessRow,
   actionLines,
+  arnMatches,
   clauseId,
   compareText,
+  exempted,
   modelDigest,
   operatorShape,
-  principalCovers,
   representativePrincipals,
   statementCovers,
 } from "./model";
@@ -102,13 +105,41 @@ export function accessChange(before: unknown, after: unknown, options: AccessOpt
       notes: [],
     };
   }
-  const principals = representativePrincipals([old, next]);
-  const gained = exceeding(next, old, principals);
-  const lost = exceeding(old, next, principals);
+  const primary = compareModels(old, next, options);
+  const places = placeWorlds([old, next], options);
+  let gained = primary.gained;
+  let lost = primary.lost;
+  const notes = new Set<string>();
+  if (places.length > 0) {
+    // The workspace's account or region is not known and a Resource names one: weigh each place it may be.
+    const outcomes = distinctWorlds(before, after, options, places).map(({ world, named, models: [o, n] }) => ({
+      named,
+      world,
+      result: compareModels(o, n, options),
+    }));
+    const placeNote =
+      `the workspace's ${[options.accountId === undefined ? "account" : "", options.region === undefined ? "region" : ""].filter(Boolean).join(" and ")} ` +
+      `not known: a Resource naming ${describePlaces(places)} may or may not name this workspace; ` +
+      "access compared approximately for each case";
+    gained = mergeWorlds(
+      outcomes.map(({ named, result }) => ({ named, gains: result.gained.gains })),
+      placeNote,
+    );
+    lost = mergeWorlds(
+      outcomes.map(({ named, result }) => ({ named, gains: result.lost.gains })),
+      placeNote,
+    );
+    gained.approximations = primary.gained.approximations;
+    lost.approximations = primary.lost.approximations;
+  }
+  for (const gain of [...gained.gains, ...lost.gains]) {
+    if (gain.approximate) {
+      gain.why.forEach((text) => notes.add(text));
+    }
+  }
 
   const oldKeys = new Set(old.statements.map(statementKey));
   const nextKeys = new Set(next.statements.map(statementKey));
-  const notes: string[] = [];
   const rows = (
     model: AccessModel,
     others: Set<string>,
@@ -121,7 +152,7 @@ export function accessChange(before: unknown, after: unknown, options: AccessOpt
       const key = statementKey(stmt);
       const approximate = [...(approximations.get(stmt.index) ?? [])];
       if (others.has(key) || seen.has(key)) {
-        notes.push(...approximate);
+        approximate.forEach((text) => notes.add(text));
         continue;
       }
       seen.add(key);
@@ -131,18 +162,31 @@ export function accessChange(before: unknown, after: unknown, options: AccessOpt
   };
   const added = rows(next, oldKeys, "+", gained.approximations);
   const removed = rows(old, nextKeys, "-", lost.approximations);
+  const rowNotes = new Set([...added, ...removed].flatMap((row) => row.notes));
   return {
     broadening: gained.gains.length > 0,
     narrowing: lost.gains.length > 0,
     added,
     removed,
-    gains: gained.gains.map(({ who, ...gain }) => ({ ...gain, principal: who.label })),
-    losses: lost.gains.map(({ who, ...gain }) => ({ ...gain, principal: who.label })),
+    gains: gained.gains.map(publicGain),
+    losses: lost.gains.map(publicGain),
     summary: summarize(gained.gains, lost.gains),
     digest,
     unknown: false,
-    notes: [...new Set(notes)],
+    notes: [...notes].filter((text) => !rowNotes.has(text)),
   };
+}
+
+function publicGain(gain: Gain): AccessGain {
+  return { principal: gainLabel(gain), action: gain.action, reason: gain.reason, approximate: gain.approximate };
+}
+
+function gainLabel(gain: Gain): string {
+  if (!gain.identity) {
+    return gain.who.label;
+  }
+  const who = gain.who.kind === "root" ? `principals of ${gain.who.key}` : gain.who.label;
+  return `${who} (as their IAM policies allow)`;
 }
 
 /** What a statement grants, without its Sid or position: equal keys, equal access. */
@@ -160,6 +204,279 @@ function statementKey(stmt: AccessStatement): string {
 
 interface Gain extends Omit<AccessGain, "principal"> {
   who: Principal;
+  /** Allowed by the principal's identity policy (a principal of the workspace's account), not by this policy. */
+  identity: boolean;
+  /** The notes behind `approximate`. */
+  why: string[];
+}
+
+interface Exceeding {
+  gains: Gain[];
+  approximations: Map<number, Set<string>>;
+}
+
+function compareModels(
+  old: AccessModel,
+  next: AccessModel,
+  options: AccessOptions,
+): { gained: Exceeding; lost: Exceeding } {
+  const principals = representativePrincipals([old, next], options);
+  const oldIndex = new ModelIndex(old);
+  const nextIndex = new ModelIndex(next);
+  return {
+    gained: exceeding(nextIndex, oldIndex, principals, options),
+    lost: exceeding(oldIndex, nextIndex, principals, options),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Places: the workspace's account and region, when not known
+
+const ANOTHER_PLACE = "(another)";
+
+/** The accounts and regions the policies' Resources name where the workspace's are not known. */
+function placeWorlds(models: readonly AccessModel[], options: AccessOptions): ResourcePlace[] {
+  const seen = new Map<string, ResourcePlace>();
+  for (const model of models) {
+    for (const stmt of model.statements) {
+      for (const place of stmt.resourcePlaces) {
+        seen.set(`${place.account}:${place.region}`, place);
+      }
+    }
+  }
+  return options.accountId === undefined || options.region === undefined ? [...seen.values()] : [];
+}
+
+function describePlaces(places: readonly ResourcePlace[]): string {
+  const accounts = [...new Set(places.map((p) => p.account))].filter((a) => a !== "*" && a !== "");
+  const regions = [...new Set(places.map((p) => p.region))].filter((r) => r !== "*" && r !== "");
+  return [
+    accounts.length > 0 ? `account ${accounts.join(", ")}` : "",
+    regions.length > 0 ? `region ${regions.join(", ")}` : "",
+  ]
+    .filter(Boolean)
+    .join(" and ");
+}
+
+/**
+ * Each combination of a named account (or another one) and a named region (or another one) the workspace may be
+ * in, as the two models read there; worlds in which every statement applies alike are weighed once.
+ */
+function distinctWorlds(
+  before: unknown,
+  after: unknown,
+  options: AccessOptions,
+  places: readonly ResourcePlace[],
+): Array<{ world: AccessOptions; named: boolean; models: [AccessModel, AccessModel] }> {
+  const accounts =
+    options.accountId === undefined ? [...new Set(places.map((p) => p.account)), ANOTHER_PLACE] : [options.accountId];
+  const regions =
+    options.region === undefined ? [...new Set(places.map((p) => p.region)), ANOTHER_PLACE] : [options.region];
+  const out = new Map<string, { world: AccessOptions; named: boolean; models: [AccessModel, AccessModel] }>();
+  for (const accountId of accounts) {
+    for (const region of regions) {
+      const world = { ...options, accountId, region };
+      const models: [AccessModel, AccessModel] = [accessModel(before, world), accessModel(after, world)];
+      const named = accountId !== ANOTHER_PLACE && region !== ANOTHER_PLACE;
+      const signature = models.map((m) => m.statements.map((s) => (s.appliesHere ? "1" : "0")).join("")).join("|");
+      const seen = out.get(signature);
+      if (seen === undefined) {
+        out.set(signature, { world, named, models });
+      } else if (named) {
+        seen.named = true;
+      }
+    }
+  }
+  return [...out.values()];
+}
+
+/**
+ * The gains of any world; approximate when a world in which the workspace is where a Resource says lacks it.
+ * (A world in which it is in none of the named places is one where the policy's own ARNs are wrong: a gain there
+ * only is reported too, as approximate.)
+ */
+function mergeWorlds(worlds: ReadonlyArray<{ named: boolean; gains: readonly Gain[] }>, note: string): Exceeding {
+  const byKey = new Map<string, { gain: Gain; count: number }>();
+  const namedCount = worlds.filter((w) => w.named).length;
+  for (const { named, gains } of worlds) {
+    for (const gain of gains) {
+      const key = `${gain.who.key}\u0000${gain.action}\u0000${gain.identity}`;
+      const seen = byKey.get(key);
+      if (seen === undefined) {
+        byKey.set(key, { gain: { ...gain }, count: named ? 1 : 0 });
+      } else {
+        seen.count += named ? 1 : 0;
+        if (seen.gain.approximate && !gain.approximate) {
+          seen.gain = { ...gain };
+        }
+      }
+    }
+  }
+  const gains = [...byKey.values()].map(({ gain, count }) =>
+    count === namedCount ? gain : { ...gain, approximate: true, why: [...gain.why, note] },
+  );
+  return { gains, approximations: new Map() };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Requests: who asks, as which identity
+
+/** What is known of a request by `who`: the values of principal condition keys, which keys it never carries. */
+interface CallerFacts {
+  /** An IAM principal (user, role session, root): it carries no `aws:Source*` key. */
+  iam: boolean;
+  account?: string;
+  arn?: string;
+}
+
+function callerFacts(who: Principal): CallerFacts {
+  const iam = who.kind !== "anyone" && who.kind !== "other";
+  const arn =
+    !who.synthetic && (who.kind === "root" || who.kind === "user" || who.kind === "role") ? who.key : undefined;
+  return { iam, account: iam ? who.account : undefined, arn };
+}
+
+/** One way a request may be decided: with or without an identity policy allowing it, and a NotPrincipal reading. */
+interface Variant {
+  identity: boolean;
+  reading: NotPrincipalReading;
+  /** Why a gain found only in this variant is approximate ("" when it is exact). */
+  why: string;
+}
+
+const IDENTITY_UNKNOWN_ACCOUNT =
+  "the workspace's account is not known: any AWS principal may be in it, allowed by its IAM policies unless denied here (compared approximately)";
+const LISTED_READING =
+  "NotPrincipal read also as exempting exactly the listed principals (AWS documents that the account, and for a session the role, must be listed too): compared approximately under both readings";
+
+function variantsFor(who: Principal, models: readonly ModelIndex[], options: AccessOptions): Variant[] {
+  const accountKnown = options.accountId !== undefined && options.accountId !== UNKNOWN;
+  const iam = who.kind !== "anyone" && who.kind !== "other";
+  const sameAccount = accountKnown
+    ? iam && who.account === options.accountId && (who.partition ?? "aws") === (options.partition ?? "aws")
+    : iam && (who.account !== undefined || who.workspaceAccount === true);
+  const readingsDiffer = models.some((index) =>
+    index.except.some(
+      (stmt) => exempted(stmt.principals, who, "documented") !== exempted(stmt.principals, who, "listed"),
+    ),
+  );
+  const out: Variant[] = [];
+  for (const identity of sameAccount ? [false, true] : [false]) {
+    for (const reading of readingsDiffer ? (["documented", "listed"] as const) : (["documented"] as const)) {
+      const why = [
+        identity && !accountKnown ? IDENTITY_UNKNOWN_ACCOUNT : "",
+        reading === "listed" ? LISTED_READING : "",
+      ]
+        .filter(Boolean)
+        .join("; ");
+      out.push({ identity, reading, why });
+    }
+  }
+  return out;
+}
+
+/** A statement as it applies to one caller: its conditions with what the caller fixes already decided. */
+interface Applying {
+  stmt: AccessStatement;
+  conditions: readonly ConditionClause[];
+}
+
+const UNCONDITIONAL: readonly ConditionClause[] = [];
+
+/** The statements of a model by effect and action, and by the principal keys that reach them. */
+class ModelIndex {
+  private readonly byKey = new Map<string, AccessStatement[]>();
+  /** The statements with `NotPrincipal`. */
+  readonly except: AccessStatement[] = [];
+
+  constructor(readonly model: AccessModel) {
+    for (const stmt of model.statements) {
+      if (!stmt.appliesHere || stmt.actions.length === 0) {
+        continue;
+      }
+      if (stmt.exceptPrincipals) {
+        this.except.push(stmt);
+        continue;
+      }
+      const keys = new Set(stmt.principals.flatMap(grantKeys));
+      for (const key of keys) {
+        const list = this.byKey.get(key) ?? [];
+        list.push(stmt);
+        this.byKey.set(key, list);
+      }
+    }
+  }
+
+  /** The statements with `effect` and `action` that apply to `who`, one per distinct condition set. */
+  applying(
+    effect: "Allow" | "Deny",
+    who: Principal,
+    action: string,
+    reading: NotPrincipalReading,
+    facts: CallerFacts,
+  ): Applying[] {
+    const found = new Set<AccessStatement>();
+    for (const key of lookupKeys(who)) {
+      for (const stmt of this.byKey.get(key) ?? []) {
+        found.add(stmt);
+      }
+    }
+    this.except.forEach((stmt) => found.add(stmt));
+    const byConditions = new Map<readonly ConditionClause[], Applying>();
+    const seenIds = new Set<string>();
+    for (const stmt of [...found].sort((a, b) => a.index - b.index)) {
+      if (stmt.effect !== effect || !stmt.actions.includes(action) || !statementCovers(stmt, who, reading)) {
+        continue;
+      }
+      const conditions = specialize(stmt.conditions, facts);
+      if (conditions === undefined || byConditions.has(conditions)) {
+        continue;
+      }
+      const id = conditionsId(conditions);
+      if (!seenIds.has(id)) {
+        seenIds.add(id);
+        byConditions.set(conditions, { stmt, conditions });
+      }
+    }
+    return [...byConditions.values()];
+  }
+}
+
+/** The keys under which a grant to `p` is found (see principalCovers). */
+function grantKeys(p: Principal): string[] {
+  if (p.kind === "anyone") {
+    return ["*"];
+  }
+  if (p.kind === "root") {
+    return [p.key, `account:${p.partition}:${p.account}`];
+  }
+  if (p.kind === "role") {
+    return [p.key, `role:${p.partition}:${p.account}:${p.roleName}`];
+  }
+  return [p.key];
+}
+
+/** The keys of the grants that may reach `who`. */
+function lookupKeys(who: Principal): string[] {
+  const keys = ["*", who.key];
+  if (who.kind !== "anyone" && who.kind !== "other" && who.account !== undefined) {
+    keys.push(`account:${who.partition}:${who.account}`);
+  }
+  if (who.kind === "session") {
+    keys.push(`role:${who.partition}:${who.account}:${who.roleName}`);
+  }
+  return keys;
+}
+
+const conditionIds = new WeakMap<readonly ConditionClause[], string>();
+
+function conditionsId(conditions: readonly ConditionClause[]): string {
+  let id = conditionIds.get(conditions);
+  if (id === undefined) {
+    id = conditions.map(clauseId).join("\u0000");
+    conditionIds.set(conditions, id);
+  }
+  return id;
 }
 
 /**
@@ -167,70 +484,91 @@ interface Gain extends Omit<AccessGain, "principal"> {
  * statement of `wider`, the notes on approximations behind them.
  */
 function exceeding(
-  wider: AccessModel,
-  narrower: AccessModel,
+  wider: ModelIndex,
+  narrower: ModelIndex,
   principals: readonly Principal[],
-): { gains: Gain[]; approximations: Map<number, Set<string>> } {
+  options: AccessOptions,
+): Exceeding {
   const gains: Gain[] = [];
   const approximations = new Map<number, Set<string>>();
-  // Only the distinct condition sets matter for one principal and action: keep the first statement of each,
-  // so that many statements alike cost no more than one.
-  const applying = (
-    model: AccessModel,
-    effect: "Allow" | "Deny",
-    who: Principal,
-    action: string,
-  ): AccessStatement[] => {
-    const byConditions = new Map<string, AccessStatement>();
-    for (const s of model.statements) {
-      if (s.effect === effect && s.appliesHere && s.actions.includes(action) && statementCovers(s, who)) {
-        const key = s.conditions.map(clauseId).join("\u0000");
-        if (!byConditions.has(key)) {
-          byConditions.set(key, s);
-        }
-      }
-    }
-    return [...byConditions.values()];
-  };
   for (const who of principals) {
+    const facts = callerFacts(who);
+    const variants = variantsFor(who, [wider, narrower], options);
     for (const action of SUPPORTED_ACTIONS) {
-      const allows = applying(wider, "Allow", who, action);
-      if (allows.length === 0) {
-        continue;
-      }
-      const denies = applying(wider, "Deny", who, action);
-      const oldAllows = applying(narrower, "Allow", who, action);
-      const oldDenies = applying(narrower, "Deny", who, action);
-      let gain: Gain | undefined;
-      for (const allow of allows) {
-        if (denies.some((deny) => weaker(deny.conditions, allow.conditions).weaker)) {
-          continue; // denied whenever it holds
+      let best: Gain | undefined;
+      for (const variant of variants) {
+        const gain = gainOf(wider, narrower, who, action, variant, facts, approximations);
+        if (gain !== undefined && (best === undefined || (best.approximate && !gain.approximate))) {
+          best = gain;
         }
-        const comparisons = oldAllows.map((old) => weaker(old.conditions, allow.conditions));
-        if (!comparisons.some((c) => c.weaker)) {
-          const why = comparisons.flatMap((c) => c.approximate);
-          note(approximations, allow.index, why);
-          gain ??= { who, action, reason: oldAllows.length === 0 ? "new" : "conditions", approximate: why.length > 0 };
-          continue;
-        }
-        for (const oldDeny of oldDenies) {
-          if (disjoint(oldDeny.conditions, allow.conditions)) {
-            continue;
-          }
-          const still = denies.map((deny) => weaker(deny.conditions, oldDeny.conditions));
-          if (!still.some((c) => c.weaker)) {
-            const why = still.flatMap((c) => c.approximate);
-            note(approximations, allow.index, why);
-            gain ??= { who, action, reason: "deny", approximate: why.length > 0 };
-          }
+        if (best !== undefined && !best.approximate) {
+          break;
         }
       }
-      if (gain !== undefined) {
-        gains.push(gain);
+      if (best !== undefined) {
+        gains.push(best);
       }
     }
   }
   return { gains, approximations };
+}
+
+/** Whether `who` may make a request for `action` under `wider` that it may not under `narrower`, in one variant. */
+function gainOf(
+  wider: ModelIndex,
+  narrower: ModelIndex,
+  who: Principal,
+  action: string,
+  variant: Variant,
+  facts: CallerFacts,
+  approximations: Map<number, Set<string>>,
+): Gain | undefined {
+  const { identity, reading } = variant;
+  // An identity policy may allow the request whatever the conditions: one unconditional Allow on both sides.
+  const allows = identity
+    ? [{ stmt: undefined, conditions: UNCONDITIONAL }]
+    : wider.applying("Allow", who, action, reading, facts);
+  if (allows.length === 0) {
+    return undefined;
+  }
+  const denies = wider.applying("Deny", who, action, reading, facts);
+  const oldAllows = identity
+    ? [{ stmt: undefined, conditions: UNCONDITIONAL }]
+    : narrower.applying("Allow", who, action, reading, facts);
+  const oldDenies = narrower.applying("Deny", who, action, reading, facts);
+  // The Denies of `narrower` that no Deny of `wider` still covers (weighed once, not per Allow).
+  const lifted = oldDenies.flatMap((oldDeny) => {
+    const still = denies.map((deny) => weaker(deny.conditions, oldDeny.conditions));
+    return still.some((c) => c.weaker) ? [] : [{ oldDeny, why: still.flatMap((c) => c.approximate) }];
+  });
+  const make = (reason: Gain["reason"], why: readonly string[], index: number | undefined): Gain => {
+    if (index !== undefined) {
+      note(approximations, index, why);
+    }
+    const all = [...new Set([...why, ...(variant.why === "" ? [] : [variant.why])])];
+    return { who, action, reason, identity, approximate: all.length > 0, why: all };
+  };
+  let gain: Gain | undefined;
+  for (const allow of allows) {
+    if (denies.some((deny) => weaker(deny.conditions, allow.conditions).weaker)) {
+      continue; // denied whenever it holds
+    }
+    const comparisons = oldAllows.map((old) => weaker(old.conditions, allow.conditions));
+    if (!comparisons.some((c) => c.weaker)) {
+      gain ??= make(
+        oldAllows.length === 0 ? "new" : "conditions",
+        comparisons.flatMap((c) => c.approximate),
+        allow.stmt?.index,
+      );
+      continue;
+    }
+    for (const { oldDeny, why } of lifted) {
+      if (!disjoint(oldDeny.conditions, allow.conditions)) {
+        gain ??= make("deny", why, allow.stmt?.index ?? oldDeny.stmt.index);
+      }
+    }
+  }
+  return gain;
 }
 
 function note(notes: Map<number, Set<string>>, index: number, why: readonly string[]): void {
@@ -240,6 +578,104 @@ function note(notes: Map<number, Set<string>>, index: number, why: readonly stri
   const set = notes.get(index) ?? new Set<string>();
   why.forEach((text) => set.add(text));
   notes.set(index, set);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// What the caller decides of the conditions
+
+const SERVICE_ONLY_KEYS = new Set([
+  "aws:sourcearn",
+  "aws:sourceaccount",
+  "aws:sourceowner",
+  "aws:sourceorgid",
+  "aws:sourceorgpaths",
+]);
+
+const specialized = new WeakMap<readonly ConditionClause[], Map<string, readonly ConditionClause[] | undefined>>();
+
+/**
+ * A condition set as it reads for a caller: clauses the caller decides (keys it never carries, its account, its
+ * ARN) dropped when they hold; undefined when one cannot hold, so the statement never applies to the caller.
+ */
+function specialize(
+  conditions: readonly ConditionClause[],
+  facts: CallerFacts,
+): readonly ConditionClause[] | undefined {
+  if (conditions.length === 0 || !facts.iam) {
+    return conditions;
+  }
+  const factsKey = `${facts.account ?? ""}\u0000${facts.arn ?? ""}`;
+  let byFacts = specialized.get(conditions);
+  if (byFacts === undefined) {
+    byFacts = new Map();
+    specialized.set(conditions, byFacts);
+  }
+  if (byFacts.has(factsKey)) {
+    return byFacts.get(factsKey);
+  }
+  let result: ClauseList | undefined = [];
+  for (const clause of conditions) {
+    const known: { value: string | undefined } | undefined = SERVICE_ONLY_KEYS.has(clause.key)
+      ? { value: undefined }
+      : clause.key === "aws:principalaccount" && facts.account !== undefined
+        ? { value: facts.account }
+        : clause.key === "aws:principalarn" && facts.arn !== undefined
+          ? { value: facts.arn }
+          : undefined;
+    const holds = known === undefined ? undefined : clauseHolds(clause, known.value);
+    if (holds === false) {
+      result = undefined;
+      break;
+    }
+    if (holds === undefined) {
+      result.push(clause);
+    }
+  }
+  const out = result !== undefined && result.length === conditions.length ? conditions : result;
+  byFacts.set(factsKey, out);
+  return out;
+}
+
+type ClauseList = ConditionClause[];
+
+/** Whether a clause holds for a request whose value of its key is `value` (undefined: absent); undefined when not told. */
+function clauseHolds(clause: ConditionClause, value: string | undefined): boolean | undefined {
+  const shape = operatorShape(clause.operator);
+  if (shape === undefined || shape.qualifier !== "") {
+    return undefined;
+  }
+  if (shape.base === "Null") {
+    const wanted = clause.values.map((v) => v.toLowerCase());
+    const isNull = value === undefined ? "true" : "false";
+    return wanted.every((v) => v === "true" || v === "false") ? wanted.includes(isNull) : undefined;
+  }
+  if (value === undefined) {
+    return shape.ifExists || shape.kind === "none";
+  }
+  let any: boolean | undefined;
+  switch (shape.base.replace("Not", "")) {
+    case "StringEquals":
+      any = clause.values.includes(value);
+      break;
+    case "StringEqualsIgnoreCase":
+      any = clause.values.some((v) => v.toLowerCase() === value.toLowerCase());
+      break;
+    case "StringLike":
+      any = clause.values.some((v) => globMatches(v, value));
+      break;
+    case "ArnEquals":
+    case "ArnLike": {
+      const answers = clause.values.map((v) => arnMatches(v, value));
+      any = answers.includes(true) ? true : answers.includes(undefined) ? undefined : false;
+      break;
+    }
+    default:
+      return undefined;
+  }
+  if (any === undefined) {
+    return undefined;
+  }
+  return shape.kind === "none" ? !any : shape.kind === "any" ? any : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -273,6 +709,9 @@ export interface Weaker {
 const weakerCache = new WeakMap<readonly ConditionClause[], WeakMap<readonly ConditionClause[], Weaker>>();
 
 function compareConditions(a: readonly ConditionClause[], b: readonly ConditionClause[]): Weaker {
+  if (b.some(unsatisfiable)) {
+    return { weaker: true, approximate: [] }; // no request satisfies b
+  }
   const approximate: string[] = [];
   let all = true;
   for (const clause of a) {
@@ -294,6 +733,22 @@ function compareConditions(a: readonly ConditionClause[], b: readonly ConditionC
     }
   }
   return { weaker: all, approximate: all ? [] : [...new Set(approximate)] };
+}
+
+/**
+ * Whether no request can satisfy a clause: an ARN operator whose every pattern has fewer than the six components
+ * an ARN has (e.g. `ArnLike aws:PrincipalArn arn:aws:iam::*`), on a key that must be present.
+ */
+function unsatisfiable(clause: ConditionClause): boolean {
+  const shape = operatorShape(clause.operator);
+  return (
+    shape !== undefined &&
+    shape.qualifier === "" &&
+    !shape.ifExists &&
+    shape.kind === "any" &&
+    shape.base.startsWith("Arn") &&
+    clause.values.every((value) => value !== "*" && value.split(":").length < 6)
+  );
 }
 
 /**
@@ -427,6 +882,9 @@ function valueCovers(wideBase: string, wide: string, narrowBase: string, narrow:
   if (wideBase === "StringEqualsIgnoreCase") {
     return narrowIsPattern ? undefined : wide.toLowerCase() === narrow.toLowerCase();
   }
+  if (wideBase.startsWith("Arn") && narrowBase.startsWith("Arn")) {
+    return arnCovers(wide, narrow);
+  }
   if (patternOperators.has(wideBase)) {
     if (wide === "*") {
       return true;
@@ -455,6 +913,42 @@ function valueCovers(wideBase: string, wide: string, narrowBase: string, narrow:
     return cidrContains(wide, narrow);
   }
   return false;
+}
+
+/**
+ * Whether every ARN that ARN pattern `narrow` matches, `wide` matches: component by component (IAM matches each
+ * of the six separately); a pattern of fewer components matches nothing. Undefined when it cannot be told.
+ */
+function arnCovers(wide: string, narrow: string): boolean | undefined {
+  if (wide === "*" || narrow === "*") {
+    return wide === narrow ? true : undefined;
+  }
+  const split = (arn: string): string[] | undefined => {
+    const parts = arn.split(":");
+    return parts.length < 6 ? undefined : [...parts.slice(0, 5), parts.slice(5).join(":")];
+  };
+  const [w, n] = [split(wide), split(narrow)];
+  if (n === undefined) {
+    return true; // narrow matches nothing
+  }
+  if (w === undefined) {
+    return false;
+  }
+  let unsure = false;
+  for (let i = 0; i < 6; i++) {
+    const [ws, ns] = [w[i], n[i]];
+    const covered =
+      !/[*?]/.test(ns) || !ws.includes("?")
+        ? globMatches(ws, ns)
+        : globMatches(ws, ns.replace(/[*?]/g, "\u0000"))
+          ? undefined
+          : false;
+    if (covered === false) {
+      return false;
+    }
+    unsure ||= covered === undefined;
+  }
+  return unsure ? undefined : true;
 }
 
 /** Whether IPv4 range `wide` contains range `narrow` (CIDR or single addresses); undefined for other forms. */
@@ -486,6 +980,9 @@ function cidrContains(wide: string, narrow: string): boolean | undefined {
  * single-valued keys are considered; otherwise false (not known to be disjoint).
  */
 function disjoint(a: readonly ConditionClause[], b: readonly ConditionClause[]): boolean {
+  if (a.some(unsatisfiable) || b.some(unsatisfiable)) {
+    return true;
+  }
   const plain = (clause: ConditionClause): OperatorShape | undefined => {
     const shape = operatorShape(clause.operator);
     return shape && shape.qualifier === "" && !shape.ifExists && /^String(Not)?Equals$/.test(shape.base)
@@ -539,29 +1036,43 @@ function summarize(gains: readonly Gain[], losses: readonly Gain[]): string {
 
 /** Groups changes by principal and reason, leaving out a principal when one covering it changes the same way. */
 function describe(gains: readonly Gain[], verb: string, pluralVerb: string): string[] {
-  const visible = gains.filter(
-    (gain) =>
-      !gains.some(
-        (other) =>
-          other !== gain &&
-          other.action === gain.action &&
-          !other.who.synthetic &&
-          other.who.key !== gain.who.key &&
-          principalCovers(other.who, gain.who),
-      ),
+  // A gain is left out when a named principal covering it (anyone, its account's root, its role) gains the same.
+  const named = new Set(
+    gains.filter((g) => !g.who.synthetic).map((g) => `${g.who.key}\u0000${g.action}\u0000${g.identity}`),
   );
-  const groups = new Map<string, { who: Principal; reason: Gain["reason"]; actions: string[] }>();
+  const coverers = (who: Principal): string[] => {
+    const keys = who.kind === "anyone" ? [] : ["*"];
+    if (who.kind !== "anyone" && who.kind !== "other" && who.kind !== "root" && who.account !== undefined) {
+      keys.push(`arn:${who.partition}:iam::${who.account}:root`);
+    }
+    return keys;
+  };
+  const sessionRoles = new Map<string, string[]>();
+  for (const g of gains) {
+    if (g.who.kind === "role" && !g.who.synthetic) {
+      const id = `${g.who.partition}:${g.who.account}:${g.who.roleName}`;
+      sessionRoles.set(id, [...(sessionRoles.get(id) ?? []), g.who.key]);
+    }
+  }
+  const visible = gains.filter((gain) => {
+    const keys = coverers(gain.who);
+    if (gain.who.kind === "session") {
+      keys.push(...(sessionRoles.get(`${gain.who.partition}:${gain.who.account}:${gain.who.roleName}`) ?? []));
+    }
+    return !keys.some((key) => key !== gain.who.key && named.has(`${key}\u0000${gain.action}\u0000${gain.identity}`));
+  });
+  const groups = new Map<string, { label: string; plural: boolean; reason: Gain["reason"]; actions: string[] }>();
   for (const gain of visible) {
-    const id = `${gain.who.key}\u0000${gain.reason}`;
-    const group = groups.get(id) ?? { who: gain.who, reason: gain.reason, actions: [] };
+    const id = `${gain.who.key}\u0000${gain.identity}\u0000${gain.reason}`;
+    const label = gain.who.kind === "anyone" ? "anyone (*)" : gainLabel(gain);
+    const plural = gain.who.synthetic === true || (gain.identity && gain.who.kind === "root");
+    const group = groups.get(id) ?? { label, plural, reason: gain.reason, actions: [] };
     group.actions.push(gain.action);
     groups.set(id, group);
   }
   const because = { new: "", conditions: " (under wider conditions)", deny: " (no longer denied)" };
   const becauseLost = { new: "", conditions: " (under narrower conditions)", deny: " (now denied)" };
-  return [...groups.values()].map(({ who, reason, actions }) => {
-    const label = who.kind === "anyone" ? "anyone (*)" : who.label;
-    const plural = who.synthetic === true;
+  return [...groups.values()].map(({ label, plural, reason, actions }) => {
     const why = verb === "gains" ? because[reason] : becauseLost[reason];
     return `${label} ${plural ? pluralVerb : verb} ${actionLines(actions).join(", ")}${why}`;
   });
