@@ -30,6 +30,7 @@ import {
   exempted,
   modelDigest,
   operatorShape,
+  principalCovers,
   representativePrincipals,
   statementCovers,
 } from "./model";
@@ -336,9 +337,14 @@ function callerFacts(who: Principal): CallerFacts {
   return { iam, account: iam ? who.account : undefined, arn };
 }
 
-/** One way a request may be decided: with or without an identity policy allowing it, and a NotPrincipal reading. */
+/**
+ * One way a request may be decided: with or without an identity policy allowing it, whether an Allow naming the
+ * caller's own (the workspace's) account grants it anything, and a NotPrincipal reading.
+ */
 interface Variant {
   identity: boolean;
+  /** An Allow naming the account grants its principals nothing by itself (they need their identity policies). */
+  delegates: boolean;
   reading: NotPrincipalReading;
   /** Why a gain found only in this variant is approximate ("" when it is exact). */
   why: string;
@@ -346,8 +352,10 @@ interface Variant {
 
 const IDENTITY_UNKNOWN_ACCOUNT =
   "the workspace's account is not known: any AWS principal may be in it, allowed by its IAM policies unless denied here (compared approximately)";
-const LISTED_READING =
-  "NotPrincipal read also as exempting exactly the listed principals (AWS documents that the account, and for a session the role, must be listed too): compared approximately under both readings";
+const OTHER_READINGS =
+  "NotPrincipal read also as exempting the listed principals alone, or as a Principal list (AWS documents that the account, and for a session the role, must be listed too): compared approximately under each reading";
+const GRANTS_READING =
+  "an Allow naming the workspace's own account read also as granting its principals (AWS: it delegates to their IAM policies): compared approximately";
 
 function variantsFor(who: Principal, models: readonly ModelIndex[], options: AccessOptions): Variant[] {
   const accountKnown = options.accountId !== undefined && options.accountId !== UNKNOWN;
@@ -355,21 +363,43 @@ function variantsFor(who: Principal, models: readonly ModelIndex[], options: Acc
   const sameAccount = accountKnown
     ? iam && who.account === options.accountId && (who.partition ?? "aws") === (options.partition ?? "aws")
     : iam && (who.account !== undefined || who.workspaceAccount === true);
-  const readingsDiffer = models.some((index) =>
-    index.except.some(
-      (stmt) => exempted(stmt.principals, who, "documented") !== exempted(stmt.principals, who, "listed"),
-    ),
-  );
+  const readings: NotPrincipalReading[] = ["documented"];
+  for (const reading of ["listed", "as-principal"] as const) {
+    const differs = models.some((index) =>
+      index.except.some(
+        (stmt) => exempted(stmt.principals, who, "documented") !== exempted(stmt.principals, who, reading),
+      ),
+    );
+    if (differs) {
+      readings.push(reading);
+    }
+  }
+  type Side = Pick<Variant, "identity" | "delegates"> & { why: string };
+  let sides: Side[];
+  if (!sameAccount) {
+    sides = [{ identity: false, delegates: false, why: "" }];
+  } else if (!accountKnown) {
+    // Read as a principal of another account first (exact then), and as one of the workspace's (approximate).
+    sides = [
+      { identity: false, delegates: false, why: "" },
+      { identity: false, delegates: true, why: IDENTITY_UNKNOWN_ACCOUNT },
+      { identity: true, delegates: true, why: IDENTITY_UNKNOWN_ACCOUNT },
+    ];
+  } else if (who.kind === "root") {
+    // The root user of the workspace's account may do anything this policy does not deny.
+    sides = [{ identity: true, delegates: true, why: "" }];
+  } else {
+    sides = [
+      { identity: false, delegates: true, why: "" },
+      { identity: false, delegates: false, why: GRANTS_READING },
+      { identity: true, delegates: true, why: "" },
+    ];
+  }
   const out: Variant[] = [];
-  for (const identity of sameAccount ? [false, true] : [false]) {
-    for (const reading of readingsDiffer ? (["documented", "listed"] as const) : (["documented"] as const)) {
-      const why = [
-        identity && !accountKnown ? IDENTITY_UNKNOWN_ACCOUNT : "",
-        reading === "listed" ? LISTED_READING : "",
-      ]
-        .filter(Boolean)
-        .join("; ");
-      out.push({ identity, reading, why });
+  for (const side of sides) {
+    for (const reading of readings) {
+      const why = [side.why, reading === "documented" ? "" : OTHER_READINGS].filter(Boolean).join("; ");
+      out.push({ identity: side.identity, delegates: side.delegates, reading, why });
     }
   }
   return out;
@@ -414,6 +444,7 @@ class ModelIndex {
     action: string,
     reading: NotPrincipalReading,
     facts: CallerFacts,
+    delegates = false,
   ): Applying[] {
     const found = new Set<AccessStatement>();
     for (const key of lookupKeys(who)) {
@@ -428,6 +459,9 @@ class ModelIndex {
       if (stmt.effect !== effect || !stmt.actions.includes(action) || !statementCovers(stmt, who, reading)) {
         continue;
       }
+      if (delegates && !stmt.exceptPrincipals && !grantedBeyondAccount(stmt, who)) {
+        continue;
+      }
       const conditions = specialize(stmt.conditions, facts);
       if (conditions === undefined || byConditions.has(conditions)) {
         continue;
@@ -440,6 +474,13 @@ class ModelIndex {
     }
     return [...byConditions.values()];
   }
+}
+
+/** Whether a statement names `who` otherwise than through the root of its own account. */
+function grantedBeyondAccount(stmt: AccessStatement, who: Principal): boolean {
+  return stmt.principals.some(
+    (p) => principalCovers(p, who) && (p.kind !== "root" || who.kind === "root" || p.account !== who.account),
+  );
 }
 
 /** The keys under which a grant to `p` is found (see principalCovers). */
@@ -523,18 +564,18 @@ function gainOf(
   facts: CallerFacts,
   approximations: Map<number, Set<string>>,
 ): Gain | undefined {
-  const { identity, reading } = variant;
+  const { identity, reading, delegates } = variant;
   // An identity policy may allow the request whatever the conditions: one unconditional Allow on both sides.
   const allows = identity
     ? [{ stmt: undefined, conditions: UNCONDITIONAL }]
-    : wider.applying("Allow", who, action, reading, facts);
+    : wider.applying("Allow", who, action, reading, facts, delegates);
   if (allows.length === 0) {
     return undefined;
   }
   const denies = wider.applying("Deny", who, action, reading, facts);
   const oldAllows = identity
     ? [{ stmt: undefined, conditions: UNCONDITIONAL }]
-    : narrower.applying("Allow", who, action, reading, facts);
+    : narrower.applying("Allow", who, action, reading, facts, delegates);
   const oldDenies = narrower.applying("Deny", who, action, reading, facts);
   // The Denies of `narrower` that no Deny of `wider` still covers (weighed once, not per Allow).
   const lifted = oldDenies.flatMap((oldDeny) => {

@@ -347,9 +347,10 @@ export function principalCovers(granted: Principal, who: Principal): boolean {
 /**
  * How a `NotPrincipal` list exempts a caller. `documented` (AWS's reading): only when every identity of the
  * caller is listed: the account, the user or role, and for an assumed role the session ARN. `listed`: when the
- * caller itself is listed.
+ * caller itself is listed. `as-principal`: when the list, read as a `Principal`, names the caller (an account
+ * covers its principals, a role its sessions).
  */
-export type NotPrincipalReading = "documented" | "listed";
+export type NotPrincipalReading = "documented" | "listed" | "as-principal";
 
 /** Whether a statement applies to the principal `who`, reading `NotPrincipal` as `reading` says. */
 export function statementCovers(
@@ -367,6 +368,9 @@ export function statementCovers(
 export function exempted(listed: readonly Principal[], who: Principal, reading: NotPrincipalReading): boolean {
   if (listed.some((p) => p.kind === "anyone")) {
     return true;
+  }
+  if (reading === "as-principal") {
+    return listed.some((p) => principalCovers(p, who));
   }
   if (who.synthetic === true || who.kind === "anyone") {
     return false; // an unnamed caller is never listed
