@@ -113,21 +113,20 @@ export function accessChange(before: unknown, after: unknown, options: AccessOpt
   const notes = new Set<string>();
   if (places.length > 0) {
     // The workspace's account or region is not known and a Resource names one: weigh each place it may be.
-    const outcomes = distinctWorlds(before, after, options, places).map(({ world, named, models: [o, n] }) => ({
-      named,
-      world,
-      result: compareModels(o, n, options),
-    }));
+    const outcomes = distinctWorlds(before, after, options, places).map(([o, n]) => compareModels(o, n, options));
+    const unknownPlace = [
+      options.accountId === undefined ? "account" : "",
+      options.region === undefined ? "region" : "",
+    ];
     const placeNote =
-      `the workspace's ${[options.accountId === undefined ? "account" : "", options.region === undefined ? "region" : ""].filter(Boolean).join(" and ")} ` +
-      `not known: a Resource naming ${describePlaces(places)} may or may not name this workspace; ` +
-      "access compared approximately for each case";
+      `the workspace's ${unknownPlace.filter(Boolean).join(" and ")} not known: a Resource naming ` +
+      `${describePlaces(places)} may or may not name this workspace; access compared approximately for each case`;
     gained = mergeWorlds(
-      outcomes.map(({ named, result }) => ({ named, gains: result.gained.gains })),
+      outcomes.map((result) => result.gained.gains),
       placeNote,
     );
     lost = mergeWorlds(
-      outcomes.map(({ named, result }) => ({ named, gains: result.lost.gains })),
+      outcomes.map((result) => result.lost.gains),
       placeNote,
     );
     gained.approximations = primary.gained.approximations;
@@ -268,45 +267,36 @@ function distinctWorlds(
   after: unknown,
   options: AccessOptions,
   places: readonly ResourcePlace[],
-): Array<{ world: AccessOptions; named: boolean; models: [AccessModel, AccessModel] }> {
+): Array<[AccessModel, AccessModel]> {
   const accounts =
     options.accountId === undefined ? [...new Set(places.map((p) => p.account)), ANOTHER_PLACE] : [options.accountId];
   const regions =
     options.region === undefined ? [...new Set(places.map((p) => p.region)), ANOTHER_PLACE] : [options.region];
-  const out = new Map<string, { world: AccessOptions; named: boolean; models: [AccessModel, AccessModel] }>();
+  const out = new Map<string, [AccessModel, AccessModel]>();
   for (const accountId of accounts) {
     for (const region of regions) {
       const world = { ...options, accountId, region };
       const models: [AccessModel, AccessModel] = [accessModel(before, world), accessModel(after, world)];
-      const named = accountId !== ANOTHER_PLACE && region !== ANOTHER_PLACE;
       const signature = models.map((m) => m.statements.map((s) => (s.appliesHere ? "1" : "0")).join("")).join("|");
-      const seen = out.get(signature);
-      if (seen === undefined) {
-        out.set(signature, { world, named, models });
-      } else if (named) {
-        seen.named = true;
+      if (!out.has(signature)) {
+        out.set(signature, models);
       }
     }
   }
   return [...out.values()];
 }
 
-/**
- * The gains of any world; approximate when a world in which the workspace is where a Resource says lacks it.
- * (A world in which it is in none of the named places is one where the policy's own ARNs are wrong: a gain there
- * only is reported too, as approximate.)
- */
-function mergeWorlds(worlds: ReadonlyArray<{ named: boolean; gains: readonly Gain[] }>, note: string): Exceeding {
+/** The gains of any world; approximate unless every world has them (the verdict errs towards a change). */
+function mergeWorlds(worlds: ReadonlyArray<readonly Gain[]>, note: string): Exceeding {
   const byKey = new Map<string, { gain: Gain; count: number }>();
-  const namedCount = worlds.filter((w) => w.named).length;
-  for (const { named, gains } of worlds) {
+  for (const gains of worlds) {
     for (const gain of gains) {
       const key = `${gain.who.key}\u0000${gain.action}\u0000${gain.identity}`;
       const seen = byKey.get(key);
       if (seen === undefined) {
-        byKey.set(key, { gain: { ...gain }, count: named ? 1 : 0 });
+        byKey.set(key, { gain: { ...gain }, count: 1 });
       } else {
-        seen.count += named ? 1 : 0;
+        seen.count += 1;
         if (seen.gain.approximate && !gain.approximate) {
           seen.gain = { ...gain };
         }
@@ -314,7 +304,7 @@ function mergeWorlds(worlds: ReadonlyArray<{ named: boolean; gains: readonly Gai
     }
   }
   const gains = [...byKey.values()].map(({ gain, count }) =>
-    count === namedCount ? gain : { ...gain, approximate: true, why: [...gain.why, note] },
+    count === worlds.length ? gain : { ...gain, approximate: true, why: [...gain.why, note] },
   );
   return { gains, approximations: new Map() };
 }
@@ -322,19 +312,36 @@ function mergeWorlds(worlds: ReadonlyArray<{ named: boolean; gains: readonly Gai
 // ---------------------------------------------------------------------------------------------------------
 // Requests: who asks, as which identity
 
-/** What is known of a request by `who`: the values of principal condition keys, which keys it never carries. */
+/** What is known of a request by `who` from who it is (IAM global condition keys). */
 interface CallerFacts {
-  /** An IAM principal (user, role session, root): it carries no `aws:Source*` key. */
-  iam: boolean;
-  account?: string;
-  arn?: string;
+  /** Condition keys (lower-cased) the caller decides: their value, or null when it never carries the key. */
+  keys: ReadonlyMap<string, string | null>;
+  /** For an IAM caller whose ARN is not known: the partition and account its `aws:PrincipalArn` has. */
+  arnPlace?: { partition: string; account: string };
+  /** The above as text, for caching. */
+  id: string;
 }
 
 function callerFacts(who: Principal): CallerFacts {
-  const iam = who.kind !== "anyone" && who.kind !== "other";
-  const arn =
-    !who.synthetic && (who.kind === "root" || who.kind === "user" || who.kind === "role") ? who.key : undefined;
-  return { iam, account: iam ? who.account : undefined, arn };
+  const keys = new Map<string, string | null>();
+  let arnPlace: CallerFacts["arnPlace"];
+  if (who.kind === "other" && who.key.startsWith("Service:")) {
+    keys.set("aws:principalarn", null);
+    keys.set("aws:principalaccount", null);
+    keys.set("aws:principalisawsservice", "true");
+  } else if (who.kind !== "anyone" && who.kind !== "other") {
+    SERVICE_ONLY_KEYS.forEach((key) => keys.set(key, null));
+    keys.set("aws:principalisawsservice", "false");
+    if (who.account !== undefined) {
+      keys.set("aws:principalaccount", who.account);
+    }
+    if (!who.synthetic && (who.kind === "root" || who.kind === "user" || who.kind === "role")) {
+      keys.set("aws:principalarn", who.key);
+    } else if (who.account !== undefined) {
+      arnPlace = { partition: who.partition ?? "aws", account: who.account };
+    }
+  }
+  return { keys, arnPlace, id: JSON.stringify([[...keys], arnPlace]) };
 }
 
 /**
@@ -642,28 +649,24 @@ function specialize(
   conditions: readonly ConditionClause[],
   facts: CallerFacts,
 ): readonly ConditionClause[] | undefined {
-  if (conditions.length === 0 || !facts.iam) {
+  if (conditions.length === 0 || (facts.keys.size === 0 && facts.arnPlace === undefined)) {
     return conditions;
   }
-  const factsKey = `${facts.account ?? ""}\u0000${facts.arn ?? ""}`;
   let byFacts = specialized.get(conditions);
   if (byFacts === undefined) {
     byFacts = new Map();
     specialized.set(conditions, byFacts);
   }
-  if (byFacts.has(factsKey)) {
-    return byFacts.get(factsKey);
+  if (byFacts.has(facts.id)) {
+    return byFacts.get(facts.id);
   }
   let result: ClauseList | undefined = [];
   for (const clause of conditions) {
-    const known: { value: string | undefined } | undefined = SERVICE_ONLY_KEYS.has(clause.key)
-      ? { value: undefined }
-      : clause.key === "aws:principalaccount" && facts.account !== undefined
-        ? { value: facts.account }
-        : clause.key === "aws:principalarn" && facts.arn !== undefined
-          ? { value: facts.arn }
-          : undefined;
-    const holds = known === undefined ? undefined : clauseHolds(clause, known.value);
+    const holds = facts.keys.has(clause.key)
+      ? clauseHolds(clause, facts.keys.get(clause.key) ?? undefined)
+      : clause.key === "aws:principalarn" && facts.arnPlace !== undefined
+        ? principalArnPlaceHolds(clause, facts.arnPlace)
+        : undefined;
     if (holds === false) {
       result = undefined;
       break;
@@ -673,8 +676,41 @@ function specialize(
     }
   }
   const out = result !== undefined && result.length === conditions.length ? conditions : result;
-  byFacts.set(factsKey, out);
+  byFacts.set(facts.id, out);
   return out;
+}
+
+/**
+ * Whether an ARN clause on `aws:PrincipalArn` holds for a caller known only by its partition and account (its
+ * ARN is `arn:<partition>:iam::<account>:<something>`); undefined when that depends on the rest.
+ */
+function principalArnPlaceHolds(
+  clause: ConditionClause,
+  place: { partition: string; account: string },
+): boolean | undefined {
+  const shape = operatorShape(clause.operator);
+  if (shape === undefined || shape.qualifier !== "" || !shape.base.startsWith("Arn")) {
+    return undefined;
+  }
+  const known = ["arn", place.partition, "iam", "", place.account];
+  const answers = clause.values.map((pattern): boolean | undefined => {
+    if (pattern === "*") {
+      return undefined;
+    }
+    const parts = pattern.split(":");
+    if (parts.length < 6) {
+      return false;
+    }
+    if (!known.every((value, i) => globMatches(parts[i], value))) {
+      return false;
+    }
+    return parts.slice(5).join(":") === "*" ? true : undefined;
+  });
+  const any = answers.includes(true) ? true : answers.includes(undefined) ? undefined : false;
+  if (any === undefined) {
+    return undefined;
+  }
+  return shape.kind === "none" ? !any : shape.kind === "any" ? any : undefined;
 }
 
 type ClauseList = ConditionClause[];
@@ -703,6 +739,9 @@ function clauseHolds(clause: ConditionClause, value: string | undefined): boolea
       break;
     case "StringLike":
       any = clause.values.some((v) => globMatches(v, value));
+      break;
+    case "Bool":
+      any = clause.values.some((v) => v.toLowerCase() === value.toLowerCase());
       break;
     case "ArnEquals":
     case "ArnLike": {

@@ -28,6 +28,8 @@ const SESSION_A = `arn:aws:sts::${A}:assumed-role/Writer/agent-1`;
 const WS_ACCOUNT = "999988887777";
 const WS_ROOT = `arn:aws:iam::${WS_ACCOUNT}:root`;
 const WS_INGEST = `arn:aws:iam::${WS_ACCOUNT}:role/ingest`;
+/** Where WS_ARN says the workspace is. */
+const KNOWN_PLACE: AccessOptions = { accountId: WS_ACCOUNT, region: "us-east-1" };
 
 /** A statement allowing account A to remote-write to the workspace, with some elements replaced or dropped. */
 function stmt(overrides: JsonObject = {}, drop: string[] = []): JsonObject {
@@ -57,7 +59,7 @@ interface Pair {
   before: JsonObject | string | undefined;
   after: JsonObject | string | undefined;
   /**
-   * Default: the workspace's account known (999988887777, none of the accounts the rows name), the workspace id
+   * Default: the workspace's account (999988887777, none of the accounts the rows name) and region known, its id
    * not: the rows read cross-account unless they say otherwise.
    */
   options?: AccessOptions;
@@ -531,7 +533,7 @@ const pairs: Pair[] = [
       stmt({ Effect: "Deny", Principal: { AWS: B }, Condition: { StringEquals: { "aws:principalorgid": "o-9" } } }),
     ),
     after: doc(stmt({ Condition: orgIs("o-1") })),
-    options: { workspaceId: WS, accountId: WS_ACCOUNT },
+    options: { workspaceId: WS, accountId: WS_ACCOUNT, region: "us-east-1" },
     broadening: false,
     narrowing: false,
   },
@@ -543,7 +545,7 @@ const pairs: Pair[] = [
       stmt({ Effect: "Deny", Principal: "*", Condition: { StringEquals: { "aws:principalorgid": "o-9" } } }),
     ),
     after: doc(stmt({ Condition: orgIs("o-1") })),
-    options: { workspaceId: WS, accountId: WS_ACCOUNT },
+    options: { workspaceId: WS, accountId: WS_ACCOUNT, region: "us-east-1" },
     broadening: true,
     narrowing: false,
   },
@@ -564,7 +566,7 @@ const pairs: Pair[] = [
     name: "the Resource moved to another workspace",
     before: doc(stmt()),
     after: doc(stmt({ Resource: OTHER_WS_ARN })),
-    options: { workspaceId: WS },
+    options: { workspaceId: WS, accountId: WS_ACCOUNT, region: "us-east-1" },
     broadening: false,
     narrowing: true,
   },
@@ -572,7 +574,7 @@ const pairs: Pair[] = [
     name: "a statement for another workspace added",
     before: doc(stmt()),
     after: doc(stmt(), stmt({ Principal: "*", Action: "aps:*", Resource: OTHER_WS_ARN })),
-    options: { workspaceId: WS },
+    options: { workspaceId: WS, accountId: WS_ACCOUNT, region: "us-east-1" },
     broadening: false,
     narrowing: false,
   },
@@ -613,7 +615,7 @@ const pairs: Pair[] = [
     name: "a Resource in another account than the workspace's",
     before: doc(stmt()),
     after: doc(stmt({ Resource: `arn:aws:aps:us-east-1:${B}:workspace/ws-1` })),
-    options: { workspaceId: WS, accountId: "999988887777" },
+    options: { workspaceId: WS, accountId: WS_ACCOUNT, region: "us-east-1" },
     broadening: false,
     narrowing: true,
   },
@@ -624,7 +626,7 @@ const pairs: Pair[] = [
     name: "a Deny on the workspace's own account removed (account known)",
     before: doc(stmt(), stmt({ Effect: "Deny", Principal: { AWS: WS_ACCOUNT } })),
     after: doc(stmt()),
-    options: { workspaceId: WS, accountId: WS_ACCOUNT },
+    options: { workspaceId: WS, accountId: WS_ACCOUNT, region: "us-east-1" },
     broadening: true,
     narrowing: false,
     summary: `broadens access: principals of ${WS_ROOT} (as their IAM policies allow) gain aps:RemoteWrite (no longer denied)`,
@@ -636,7 +638,7 @@ const pairs: Pair[] = [
       stmt({ Effect: "Deny", Principal: "*", Condition: { ArnNotEquals: { "aws:PrincipalArn": WS_INGEST } } }),
     ),
     after: doc(stmt()),
-    options: { workspaceId: WS, accountId: WS_ACCOUNT },
+    options: { workspaceId: WS, accountId: WS_ACCOUNT, region: "us-east-1" },
     broadening: true,
     narrowing: false,
   },
@@ -654,7 +656,7 @@ const pairs: Pair[] = [
     name: "a Deny on another account removed (account known: nothing allowed it there)",
     before: doc(stmt(), stmt({ Effect: "Deny", Principal: { AWS: B } })),
     after: doc(stmt()),
-    options: { workspaceId: WS, accountId: WS_ACCOUNT },
+    options: { workspaceId: WS, accountId: WS_ACCOUNT, region: "us-east-1" },
     broadening: false,
     narrowing: false,
   },
@@ -673,7 +675,7 @@ const pairs: Pair[] = [
     name: "a Resource under another account replaced by the workspace's (account known)",
     before: doc(stmt({ Resource: `arn:aws:aps:us-east-1:${A}:workspace/ws-1` })),
     after: doc(stmt()),
-    options: { workspaceId: WS, accountId: WS_ACCOUNT },
+    options: { workspaceId: WS, accountId: WS_ACCOUNT, region: "us-east-1" },
     broadening: true,
     narrowing: false,
   },
@@ -681,7 +683,7 @@ const pairs: Pair[] = [
     name: "a Resource in another region replaced by the workspace's (region known)",
     before: doc(stmt({ Resource: "arn:aws:aps:eu-west-1:999988887777:workspace/ws-1" })),
     after: doc(stmt()),
-    options: { workspaceId: WS, region: "us-east-1" },
+    options: { workspaceId: WS, accountId: WS_ACCOUNT, region: "us-east-1" },
     broadening: true,
     narrowing: false,
   },
@@ -689,7 +691,7 @@ const pairs: Pair[] = [
     name: 'a Resource "arn:aws:aps:*" (a * ending a segment matches across colons)',
     before: doc(stmt({ Resource: OTHER_WS_ARN })),
     after: doc(stmt({ Resource: "arn:aws:aps:*" })),
-    options: { workspaceId: WS },
+    options: { workspaceId: WS, accountId: WS_ACCOUNT, region: "us-east-1" },
     broadening: true,
     narrowing: false,
   },
@@ -703,7 +705,7 @@ const pairs: Pair[] = [
       stmt({ Effect: "Deny", NotPrincipal: { AWS: SESSION_A } }, ["Principal"]),
     ),
     after: doc(stmt({ Principal: { AWS: SESSION_A } })),
-    options: { workspaceId: WS, accountId: WS_ACCOUNT },
+    options: { workspaceId: WS, accountId: WS_ACCOUNT, region: "us-east-1" },
     broadening: true,
     narrowing: false,
     summary:
@@ -720,7 +722,7 @@ const pairs: Pair[] = [
       stmt({ Principal: { AWS: SESSION_A } }),
       stmt({ Effect: "Deny", NotPrincipal: { AWS: [SESSION_A, ROLE_A, ROOT_A] } }, ["Principal"]),
     ),
-    options: { workspaceId: WS, accountId: WS_ACCOUNT },
+    options: { workspaceId: WS, accountId: WS_ACCOUNT, region: "us-east-1" },
     broadening: true,
     narrowing: false,
     summary: `broadens access: ${SESSION_A} gains aps:RemoteWrite (no longer denied)`,
@@ -738,7 +740,7 @@ const pairs: Pair[] = [
     name: "an Allow to an account under aws:SourceArn (IAM callers never carry it) added",
     before: undefined,
     after: doc(stmt({ Condition: { ArnEquals: { "aws:SourceArn": "arn:aws:s3:::bucket" } } })),
-    options: { workspaceId: WS, accountId: WS_ACCOUNT },
+    options: { workspaceId: WS, accountId: WS_ACCOUNT, region: "us-east-1" },
     broadening: false,
     narrowing: false,
   },
@@ -746,7 +748,7 @@ const pairs: Pair[] = [
     name: "an Allow to account A under aws:PrincipalAccount B added",
     before: undefined,
     after: doc(stmt({ Condition: { StringEquals: { "aws:PrincipalAccount": B } } })),
-    options: { workspaceId: WS, accountId: WS_ACCOUNT },
+    options: { workspaceId: WS, accountId: WS_ACCOUNT, region: "us-east-1" },
     broadening: false,
     narrowing: false,
   },
@@ -839,7 +841,7 @@ describe("access model", () => {
     });
     for (const pair of pairs) {
       it(`${pair.name}: ${verdict(pair.broadening, pair.narrowing)}`, () => {
-        const options = pair.options ?? { accountId: WS_ACCOUNT };
+        const options = pair.options ?? { accountId: WS_ACCOUNT, region: "us-east-1" };
         const change = accessChange(pair.before, pair.after, options);
         assert.equal(verdict(change.broadening, change.narrowing), verdict(pair.broadening, pair.narrowing));
         if (pair.summary !== undefined) {
@@ -870,6 +872,7 @@ describe("access model", () => {
             Condition: orgIs("o-2", "o-1"),
           }),
         ),
+        KNOWN_PLACE,
       );
       assert.deepEqual(change.removed, []);
       assert.deepEqual(change.added, [
@@ -1089,7 +1092,7 @@ describe("access model", () => {
   });
 
   describe("formatAccessChange", () => {
-    const change = accessChange(doc(stmt()), doc(stmt({ Principal: { AWS: B }, Sid: "W" })));
+    const change = accessChange(doc(stmt()), doc(stmt({ Principal: { AWS: B }, Sid: "W" })), KNOWN_PLACE);
 
     it("prints the verdict and a box-drawn table, removed rows first", () => {
       assert.equal(
