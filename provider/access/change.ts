@@ -106,14 +106,25 @@ export function accessChange(before: unknown, after: unknown, options: AccessOpt
       notes: [],
     };
   }
-  const primary = compareModels(old, next, options);
   const places = placeWorlds([old, next], options);
+  // Worlds in which every statement applies alike compare alike: each is weighed once.
+  const compared = new Map<string, Comparison>();
+  const compare = (o: AccessModel, n: AccessModel): Comparison => {
+    const signature = worldSignature([o, n]);
+    let result = compared.get(signature);
+    if (result === undefined) {
+      result = compareModels(o, n, options);
+      compared.set(signature, result);
+    }
+    return result;
+  };
+  const primary = compare(old, next);
   let gained = primary.gained;
   let lost = primary.lost;
   const notes = new Set<string>();
   if (places.length > 0) {
     // The workspace's account or region is not known and a Resource names one: weigh each place it may be.
-    const outcomes = distinctWorlds(before, after, options, places).map(([o, n]) => compareModels(o, n, options));
+    const outcomes = distinctWorlds(before, after, options, places).map(([o, n]) => compare(o, n));
     const unknownPlace = [
       options.accountId === undefined ? "account" : "",
       options.region === undefined ? "region" : "",
@@ -215,11 +226,18 @@ interface Exceeding {
   approximations: Map<number, Set<string>>;
 }
 
-function compareModels(
-  old: AccessModel,
-  next: AccessModel,
-  options: AccessOptions,
-): { gained: Exceeding; lost: Exceeding } {
+/** Who gains and who loses, in one world. */
+interface Comparison {
+  gained: Exceeding;
+  lost: Exceeding;
+}
+
+/** Which statements apply, in two models read in one world. */
+function worldSignature(models: readonly AccessModel[]): string {
+  return models.map((m) => m.statements.map((s) => (s.appliesHere ? "1" : "0")).join("")).join("|");
+}
+
+function compareModels(old: AccessModel, next: AccessModel, options: AccessOptions): Comparison {
   const principals = representativePrincipals([old, next], options);
   const oldIndex = new ModelIndex(old);
   const nextIndex = new ModelIndex(next);
@@ -277,7 +295,7 @@ function distinctWorlds(
     for (const region of regions) {
       const world = { ...options, accountId, region };
       const models: [AccessModel, AccessModel] = [accessModel(before, world), accessModel(after, world)];
-      const signature = models.map((m) => m.statements.map((s) => (s.appliesHere ? "1" : "0")).join("")).join("|");
+      const signature = worldSignature(models);
       if (!out.has(signature)) {
         out.set(signature, models);
       }
@@ -322,7 +340,18 @@ interface CallerFacts {
   id: string;
 }
 
+const factsOf = new WeakMap<Principal, CallerFacts>();
+
 function callerFacts(who: Principal): CallerFacts {
+  let facts = factsOf.get(who);
+  if (facts === undefined) {
+    facts = readCallerFacts(who);
+    factsOf.set(who, facts);
+  }
+  return facts;
+}
+
+function readCallerFacts(who: Principal): CallerFacts {
   const keys = new Map<string, string | null>();
   let arnPlace: CallerFacts["arnPlace"];
   if (who.kind === "other" && who.key.startsWith("Service:")) {
@@ -414,17 +443,101 @@ function variantsFor(who: Principal, models: readonly ModelIndex[], options: Acc
 
 /** A statement as it applies to one caller: its conditions with what the caller fixes already decided. */
 interface Applying {
-  stmt: AccessStatement;
+  stmt: AccessStatement | undefined;
   conditions: readonly ConditionClause[];
 }
 
 const UNCONDITIONAL: readonly ConditionClause[] = [];
 
-/** The statements of a model by effect and action, and by the principal keys that reach them. */
+/**
+ * Condition sets of one effect that apply to a caller and action, one per distinct set, arranged to answer
+ * "does one of them hold whenever these conditions hold?" without comparing against every one: a set can only
+ * when each of its keys is among the conditions' keys, so the sets are grouped by their keys.
+ */
+class ConditionSets {
+  private ids?: Set<string>;
+  private groups?: Array<{ keys: string[]; items: Applying[] }>;
+
+  constructor(readonly items: readonly Applying[]) {}
+
+  /** The sets by their keys (built on first use, and only for many sets: a few are compared one by one). */
+  private arranged(): { ids: Set<string>; groups: Array<{ keys: string[]; items: Applying[] }> } {
+    if (this.ids === undefined || this.groups === undefined) {
+      const ids = new Set<string>();
+      const groups = new Map<string, { keys: string[]; items: Applying[] }>();
+      for (const item of this.items) {
+        ids.add(conditionsId(item.conditions));
+        const keys = [...new Set(item.conditions.map((clause) => clause.key))].sort(compareText);
+        const id = keys.join("\u0000");
+        const group = groups.get(id) ?? { keys, items: [] };
+        group.items.push(item);
+        groups.set(id, group);
+      }
+      this.ids = ids;
+      this.groups = [...groups.values()];
+    }
+    return { ids: this.ids, groups: this.groups };
+  }
+
+  /** Whether one of the sets is weaker than `conditions` (holds whenever they do), and the notes if none is. */
+  covers(conditions: readonly ConditionClause[]): Weaker {
+    if (this.items.length === 0) {
+      return NOT_WEAKER;
+    }
+    if (this.items.length <= FEW) {
+      return this.coversEach(this.items, conditions);
+    }
+    const { ids, groups } = this.arranged();
+    if (ids.has(conditionsId(conditions)) || conditions.some(unsatisfiable)) {
+      return WEAKER;
+    }
+    const keys = new Set(conditions.map((clause) => clause.key));
+    const eligible = groups.filter((group) => group.keys.every((key) => keys.has(key)));
+    return this.coversEach(
+      eligible.flatMap((group) => group.items),
+      conditions,
+    );
+  }
+
+  private coversEach(items: readonly Applying[], conditions: readonly ConditionClause[]): Weaker {
+    const approximate: string[] = [];
+    {
+      for (const item of items) {
+        const result = weaker(item.conditions, conditions);
+        if (result.weaker) {
+          return WEAKER;
+        }
+        approximate.push(...result.approximate);
+      }
+    }
+    return approximate.length === 0 ? NOT_WEAKER : { weaker: false, approximate: [...new Set(approximate)] };
+  }
+}
+
+/** Up to this many condition sets are compared one by one. */
+const FEW = 8;
+const WEAKER: Weaker = { weaker: true, approximate: [] };
+const NOT_WEAKER: Weaker = { weaker: false, approximate: [] };
+const NO_SETS = new ConditionSets([]);
+
+/**
+ * The statements of a model, found by the principal keys that reach them. Statements granting anyone (`"*"`)
+ * are the same for every caller: their condition sets are built once per effect, action and what callers fix
+ * of their conditions, not once per caller.
+ */
 class ModelIndex {
   private readonly byKey = new Map<string, AccessStatement[]>();
   /** The statements with `NotPrincipal`. */
   readonly except: AccessStatement[] = [];
+  /** The statements granting (or denying) anyone. */
+  private readonly anyone: AccessStatement[] = [];
+  /** Whether some statement grants (or denies) anyone. */
+  get hasAnyone(): boolean {
+    return this.anyone.length > 0;
+  }
+  /** The condition keys the anyone statements use. */
+  private readonly anyoneKeys = new Set<string>();
+  private readonly shared = new Map<string, ConditionSets>();
 
   constructor(readonly model: AccessModel) {
     for (const stmt of model.statements) {
@@ -435,8 +548,12 @@ class ModelIndex {
         this.except.push(stmt);
         continue;
       }
-      const keys = new Set(stmt.principals.flatMap(grantKeys));
-      for (const key of keys) {
+      if (stmt.principals.some((p) => p.kind === "anyone")) {
+        this.anyone.push(stmt);
+        stmt.conditions.forEach((clause) => this.anyoneKeys.add(clause.key));
+        continue;
+      }
+      for (const key of new Set(stmt.principals.flatMap(grantKeys))) {
         const list = this.byKey.get(key) ?? [];
         list.push(stmt);
         this.byKey.set(key, list);
@@ -444,15 +561,8 @@ class ModelIndex {
     }
   }
 
-  /** The statements with `effect` and `action` that apply to `who`, one per distinct condition set. */
-  applying(
-    effect: "Allow" | "Deny",
-    who: Principal,
-    action: string,
-    reading: NotPrincipalReading,
-    facts: CallerFacts,
-    delegates = false,
-  ): Applying[] {
+  /** The statements other than the anyone ones that may apply to `who` (its principals reach it). */
+  specific(who: Principal): AccessStatement[] {
     const found = new Set<AccessStatement>();
     for (const key of lookupKeys(who)) {
       for (const stmt of this.byKey.get(key) ?? []) {
@@ -460,27 +570,48 @@ class ModelIndex {
       }
     }
     this.except.forEach((stmt) => found.add(stmt));
-    const byConditions = new Map<readonly ConditionClause[], Applying>();
-    const seenIds = new Set<string>();
-    for (const stmt of [...found].sort((a, b) => a.index - b.index)) {
-      if (stmt.effect !== effect || !stmt.actions.includes(action) || !statementCovers(stmt, who, reading)) {
-        continue;
-      }
-      if (delegates && !stmt.exceptPrincipals && !grantedBeyondAccount(stmt, who)) {
-        continue;
-      }
-      const conditions = specialize(stmt.conditions, facts);
-      if (conditions === undefined || byConditions.has(conditions)) {
-        continue;
-      }
-      const id = conditionsId(conditions);
-      if (!seenIds.has(id)) {
-        seenIds.add(id);
-        byConditions.set(conditions, { stmt, conditions });
-      }
-    }
-    return [...byConditions.values()];
+    return [...found].sort((a, b) => a.index - b.index);
   }
+
+  /** The condition sets of the anyone statements with `effect` and `action`, as a caller with `facts` reads them. */
+  anyoneSets(effect: "Allow" | "Deny", action: string, facts: CallerFacts): ConditionSets {
+    if (this.anyone.length === 0) {
+      return NO_SETS;
+    }
+    const relevant = [...facts.keys].filter(([key]) => this.anyoneKeys.has(key));
+    const arnPlace = this.anyoneKeys.has("aws:principalarn") ? facts.arnPlace : undefined;
+    const id = `${effect}\u0000${action}\u0000${JSON.stringify([relevant, arnPlace])}`;
+    let sets = this.shared.get(id);
+    if (sets === undefined) {
+      const narrowed: CallerFacts = { keys: new Map(relevant), arnPlace, id: JSON.stringify([relevant, arnPlace]) };
+      sets = new ConditionSets(
+        distinctConditions(
+          this.anyone.filter((stmt) => stmt.effect === effect && stmt.actions.includes(action)),
+          narrowed,
+        ),
+      );
+      this.shared.set(id, sets);
+    }
+    return sets;
+  }
+}
+
+/** The statements as they apply to a caller with `facts`, one per distinct condition set (the first of each). */
+function distinctConditions(statements: readonly AccessStatement[], facts: CallerFacts): Applying[] {
+  const out: Applying[] = [];
+  const seen = new Set<string>();
+  for (const stmt of statements) {
+    const conditions = specialize(stmt.conditions, facts);
+    if (conditions === undefined) {
+      continue;
+    }
+    const id = conditionsId(conditions);
+    if (!seen.has(id)) {
+      seen.add(id);
+      out.push({ stmt, conditions });
+    }
+  }
+  return out;
 }
 
 /** Whether a statement names `who` otherwise than through the root of its own account. */
@@ -492,9 +623,6 @@ function grantedBeyondAccount(stmt: AccessStatement, who: Principal): boolean {
 
 /** The keys under which a grant to `p` is found (see principalCovers). */
 function grantKeys(p: Principal): string[] {
-  if (p.kind === "anyone") {
-    return ["*"];
-  }
   if (p.kind === "root") {
     return [p.key, `account:${p.partition}:${p.account}`];
   }
@@ -506,7 +634,7 @@ function grantKeys(p: Principal): string[] {
 
 /** The keys of the grants that may reach `who`. */
 function lookupKeys(who: Principal): string[] {
-  const keys = ["*", who.key];
+  const keys = [who.key];
   if (who.kind !== "anyone" && who.kind !== "other" && who.account !== undefined) {
     keys.push(`account:${who.partition}:${who.account}`);
   }
@@ -527,9 +655,18 @@ function conditionsId(conditions: readonly ConditionClause[]): string {
   return id;
 }
 
+/** What applies to one caller for one action in one variant, in one model. */
+interface Side {
+  allows: ConditionSets;
+  denies: ConditionSets;
+  /** The anyone Denies, apart: weighed once for every caller (see liftedAnyone). */
+  anyoneDenies: ConditionSets;
+}
+
 /**
  * The requests `wider` allows that `narrower` does not, per representative principal and action; and, per
- * statement of `wider`, the notes on approximations behind them.
+ * statement of `wider`, the notes on approximations behind them. Actions to which the same statements apply
+ * are weighed once.
  */
 function exceeding(
   wider: ModelIndex,
@@ -542,10 +679,70 @@ function exceeding(
   for (const who of principals) {
     const facts = callerFacts(who);
     const variants = variantsFor(who, [wider, narrower], options);
-    for (const action of SUPPORTED_ACTIONS) {
+    const specificWide = wider.specific(who);
+    const specificNarrow = narrower.specific(who);
+    if (specificWide.length + specificNarrow.length === 0 && !wider.hasAnyone && !narrower.hasAnyone) {
+      continue; // no statement reaches it
+    }
+    const classes = new Map<string, string[]>();
+    const anyone = wider.hasAnyone || narrower.hasAnyone;
+    for (let i = 0; i < SUPPORTED_ACTIONS.length; i++) {
+      const action = SUPPORTED_ACTIONS[i];
+      let key = "";
+      for (const stmt of specificWide) {
+        key += actionBit(stmt, i);
+      }
+      key += "|";
+      for (const stmt of specificNarrow) {
+        key += actionBit(stmt, i);
+      }
+      if (anyone) {
+        for (const index of [wider, narrower]) {
+          key += setId(index.anyoneSets("Allow", action, facts)) + setId(index.anyoneSets("Deny", action, facts));
+        }
+      }
+      const list = classes.get(key);
+      if (list === undefined) {
+        classes.set(key, [action]);
+      } else {
+        list.push(action);
+      }
+    }
+    for (const actions of classes.values()) {
+      const action = actions[0];
       let best: Gain | undefined;
+      const sides = new Map<string, [Side, Side]>();
       for (const variant of variants) {
-        const gain = gainOf(wider, narrower, who, action, variant, facts, approximations);
+        const side = (index: ModelIndex, specific: readonly AccessStatement[]): Side => {
+          const matching = specific.filter(
+            (stmt) => stmt.actions.includes(action) && statementCovers(stmt, who, variant.reading),
+          );
+          const allows = matching.filter(
+            (stmt) =>
+              stmt.effect === "Allow" &&
+              (!variant.delegates || stmt.exceptPrincipals || grantedBeyondAccount(stmt, who)),
+          );
+          return {
+            allows: new ConditionSets([
+              ...distinctConditions(allows, facts),
+              ...index.anyoneSets("Allow", action, facts).items,
+            ]),
+            denies: new ConditionSets(
+              distinctConditions(
+                matching.filter((stmt) => stmt.effect === "Deny"),
+                facts,
+              ),
+            ),
+            anyoneDenies: index.anyoneSets("Deny", action, facts),
+          };
+        };
+        const sidesId = `${variant.reading}\u0000${variant.delegates}`;
+        let pair = sides.get(sidesId);
+        if (pair === undefined) {
+          pair = [side(wider, specificWide), side(narrower, specificNarrow)];
+          sides.set(sidesId, pair);
+        }
+        const gain = gainOf(pair[0], pair[1], who, action, variant, approximations);
         if (gain !== undefined && (best === undefined || (best.approximate && !gain.approximate))) {
           best = gain;
         }
@@ -554,41 +751,106 @@ function exceeding(
         }
       }
       if (best !== undefined) {
-        gains.push(best);
+        for (const each of actions) {
+          gains.push({ ...best, action: each });
+        }
       }
     }
   }
-  return { gains, approximations };
+  gains.sort((a, b) => SUPPORTED_ACTIONS.indexOf(a.action) - SUPPORTED_ACTIONS.indexOf(b.action));
+  return { gains: regroup(gains, principals), approximations };
+}
+
+/** The gains in the order of the principals, then of the actions (as they were found before action classes). */
+function regroup(gains: readonly Gain[], principals: readonly Principal[]): Gain[] {
+  const order = new Map(principals.map((p, i) => [p, i]));
+  return [...gains].sort((a, b) => (order.get(a.who) ?? 0) - (order.get(b.who) ?? 0));
+}
+
+const actionMasks = new WeakMap<AccessStatement, number>();
+
+/** "1" when the statement covers the i-th Prometheus-compatible action, else "0". */
+function actionBit(stmt: AccessStatement, i: number): string {
+  let mask = actionMasks.get(stmt);
+  if (mask === undefined) {
+    mask = SUPPORTED_ACTIONS.reduce((bits, action, k) => (stmt.actions.includes(action) ? bits | (1 << k) : bits), 0);
+    actionMasks.set(stmt, mask);
+  }
+  return (mask >> i) & 1 ? "1" : "0";
+}
+
+const setIds = new WeakMap<ConditionSets, number>();
+let nextSetId = 0;
+
+function setId(sets: ConditionSets): string {
+  let id = setIds.get(sets);
+  if (id === undefined) {
+    id = nextSetId++;
+    setIds.set(sets, id);
+  }
+  return `,${id}`;
+}
+
+const liftedCache = new WeakMap<ConditionSets, WeakMap<ConditionSets, Array<{ oldDeny: Applying; why: string[] }>>>();
+
+/** The anyone Denies of `narrower` that no anyone Deny of `wider` still covers: the same for every caller. */
+function liftedAnyone(old: ConditionSets, next: ConditionSets): Array<{ oldDeny: Applying; why: string[] }> {
+  let byNext = liftedCache.get(old);
+  if (byNext === undefined) {
+    byNext = new WeakMap();
+    liftedCache.set(old, byNext);
+  }
+  let lifted = byNext.get(next);
+  if (lifted === undefined) {
+    lifted = old.items.flatMap((oldDeny) => {
+      const still = next.covers(oldDeny.conditions);
+      return still.weaker ? [] : [{ oldDeny, why: still.approximate }];
+    });
+    byNext.set(next, lifted);
+  }
+  return lifted;
 }
 
 /** Whether `who` may make a request for `action` under `wider` that it may not under `narrower`, in one variant. */
 function gainOf(
-  wider: ModelIndex,
-  narrower: ModelIndex,
+  wider: Side,
+  narrower: Side,
   who: Principal,
   action: string,
   variant: Variant,
-  facts: CallerFacts,
   approximations: Map<number, Set<string>>,
 ): Gain | undefined {
-  const { identity, reading, delegates } = variant;
+  const { identity } = variant;
+  const noDenies = [wider, narrower].every((side) => side.denies.items.length + side.anyoneDenies.items.length === 0);
+  if (identity && noDenies) {
+    return undefined; // allowed by its identity policy either way
+  }
   // An identity policy may allow the request whatever the conditions: one unconditional Allow on both sides.
-  const allows = identity
-    ? [{ stmt: undefined, conditions: UNCONDITIONAL }]
-    : wider.applying("Allow", who, action, reading, facts, delegates);
-  if (allows.length === 0) {
+  const unconditional = new ConditionSets([{ stmt: undefined, conditions: UNCONDITIONAL }]);
+  const allows = identity ? unconditional : wider.allows;
+  if (allows.items.length === 0) {
     return undefined;
   }
-  const denies = wider.applying("Deny", who, action, reading, facts);
-  const oldAllows = identity
-    ? [{ stmt: undefined, conditions: UNCONDITIONAL }]
-    : narrower.applying("Allow", who, action, reading, facts, delegates);
-  const oldDenies = narrower.applying("Deny", who, action, reading, facts);
+  const oldAllows = identity ? unconditional : narrower.allows;
+  const deniedAfter = (conditions: readonly ConditionClause[]): Weaker => {
+    const specific = wider.denies.covers(conditions);
+    if (specific.weaker) {
+      return specific;
+    }
+    const anyone = wider.anyoneDenies.covers(conditions);
+    return anyone.weaker ? anyone : { weaker: false, approximate: [...specific.approximate, ...anyone.approximate] };
+  };
   // The Denies of `narrower` that no Deny of `wider` still covers (weighed once, not per Allow).
-  const lifted = oldDenies.flatMap((oldDeny) => {
-    const still = denies.map((deny) => weaker(deny.conditions, oldDeny.conditions));
-    return still.some((c) => c.weaker) ? [] : [{ oldDeny, why: still.flatMap((c) => c.approximate) }];
-  });
+  const lifted = [
+    ...narrower.denies.items.flatMap((oldDeny) => {
+      const still = deniedAfter(oldDeny.conditions);
+      return still.weaker ? [] : [{ oldDeny, why: still.approximate }];
+    }),
+    ...liftedAnyone(narrower.anyoneDenies, wider.anyoneDenies).flatMap(({ oldDeny, why }) => {
+      const still = wider.denies.covers(oldDeny.conditions);
+      return still.weaker ? [] : [{ oldDeny, why: [...why, ...still.approximate] }];
+    }),
+  ];
   const make = (reason: Gain["reason"], why: readonly string[], index: number | undefined): Gain => {
     if (index !== undefined) {
       note(approximations, index, why);
@@ -597,22 +859,18 @@ function gainOf(
     return { who, action, reason, identity, approximate: all.length > 0, why: all };
   };
   let gain: Gain | undefined;
-  for (const allow of allows) {
-    if (denies.some((deny) => weaker(deny.conditions, allow.conditions).weaker)) {
+  for (const allow of allows.items) {
+    if (deniedAfter(allow.conditions).weaker) {
       continue; // denied whenever it holds
     }
-    const comparisons = oldAllows.map((old) => weaker(old.conditions, allow.conditions));
-    if (!comparisons.some((c) => c.weaker)) {
-      gain ??= make(
-        oldAllows.length === 0 ? "new" : "conditions",
-        comparisons.flatMap((c) => c.approximate),
-        allow.stmt?.index,
-      );
+    const before = oldAllows.covers(allow.conditions);
+    if (!before.weaker) {
+      gain ??= make(oldAllows.items.length === 0 ? "new" : "conditions", before.approximate, allow.stmt?.index);
       continue;
     }
     for (const { oldDeny, why } of lifted) {
       if (!disjoint(oldDeny.conditions, allow.conditions)) {
-        gain ??= make("deny", why, allow.stmt?.index ?? oldDeny.stmt.index);
+        gain ??= make("deny", why, allow.stmt?.index ?? oldDeny.stmt?.index);
       }
     }
   }
