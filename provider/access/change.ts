@@ -537,7 +537,8 @@ class ModelIndex {
   }
   /** The condition keys the anyone statements use. */
   private readonly anyoneKeys = new Set<string>();
-  private readonly shared = new Map<string, ConditionSets>();
+  private readonly shared = new Map<string, AnyoneTable>();
+  private readonly byFacts = new WeakMap<CallerFacts, AnyoneTable>();
 
   constructor(readonly model: AccessModel) {
     for (const stmt of model.statements) {
@@ -578,22 +579,44 @@ class ModelIndex {
     if (this.anyone.length === 0) {
       return NO_SETS;
     }
-    const relevant = [...facts.keys].filter(([key]) => this.anyoneKeys.has(key));
-    const arnPlace = this.anyoneKeys.has("aws:principalarn") ? facts.arnPlace : undefined;
-    const id = `${effect}\u0000${action}\u0000${JSON.stringify([relevant, arnPlace])}`;
-    let sets = this.shared.get(id);
+    let table = this.byFacts.get(facts);
+    if (table === undefined) {
+      // Callers that fix the same values of the keys these statements use read them alike: one table for them.
+      const relevant = [...facts.keys].filter(([key]) => this.anyoneKeys.has(key));
+      const arnPlace = this.anyoneKeys.has("aws:principalarn") ? facts.arnPlace : undefined;
+      const id = JSON.stringify([relevant, arnPlace]);
+      table = this.shared.get(id);
+      if (table === undefined) {
+        table = { facts: { keys: new Map(relevant), arnPlace, id }, sets: [] };
+        this.shared.set(id, table);
+      }
+      this.byFacts.set(facts, table);
+    }
+    const slot = (effect === "Allow" ? 0 : SUPPORTED_ACTIONS.length) + actionIndex(action);
+    let sets = table.sets[slot];
     if (sets === undefined) {
-      const narrowed: CallerFacts = { keys: new Map(relevant), arnPlace, id: JSON.stringify([relevant, arnPlace]) };
       sets = new ConditionSets(
         distinctConditions(
           this.anyone.filter((stmt) => stmt.effect === effect && stmt.actions.includes(action)),
-          narrowed,
+          table.facts,
         ),
       );
-      this.shared.set(id, sets);
+      table.sets[slot] = sets;
     }
     return sets;
   }
+}
+
+/** The anyone statements' condition sets for callers that fix the same values, by effect and action. */
+interface AnyoneTable {
+  facts: CallerFacts;
+  sets: Array<ConditionSets | undefined>;
+}
+
+const actionIndexes = new Map(SUPPORTED_ACTIONS.map((action, i) => [action, i]));
+
+function actionIndex(action: string): number {
+  return actionIndexes.get(action) ?? 0;
 }
 
 /** The statements as they apply to a caller with `facts`, one per distinct condition set (the first of each). */
