@@ -124,7 +124,12 @@ export function accessChange(before: unknown, after: unknown, options: AccessOpt
   const notes = new Set<string>();
   if (places.length > 0) {
     // The workspace's account or region is not known and a Resource names one: weigh each place it may be.
-    const outcomes = distinctWorlds(before, after, options, places).map(([o, n]) => compare(o, n));
+    // A world in which neither policy applies here at all is one where their own ARNs are wrong: weighed (its
+    // changes count), but its lack of a change does not make the others' approximate.
+    const outcomes = distinctWorlds(before, after, options, places).map(([o, n]) => ({
+      result: compare(o, n),
+      void: [o, n].every((model) => model.statements.every((stmt) => !stmt.appliesHere)),
+    }));
     const unknownPlace = [
       options.accountId === undefined ? "account" : "",
       options.region === undefined ? "region" : "",
@@ -133,11 +138,11 @@ export function accessChange(before: unknown, after: unknown, options: AccessOpt
       `the workspace's ${unknownPlace.filter(Boolean).join(" and ")} not known: a Resource naming ` +
       `${describePlaces(places)} may or may not name this workspace; access compared approximately for each case`;
     gained = mergeWorlds(
-      outcomes.map((result) => result.gained.gains),
+      outcomes.map(({ result, void: empty }) => ({ gains: result.gained.gains, empty })),
       placeNote,
     );
     lost = mergeWorlds(
-      outcomes.map((result) => result.lost.gains),
+      outcomes.map(({ result, void: empty }) => ({ gains: result.lost.gains, empty })),
       placeNote,
     );
     gained.approximations = primary.gained.approximations;
@@ -304,10 +309,14 @@ function distinctWorlds(
   return [...out.values()];
 }
 
-/** The gains of any world; approximate unless every world has them (the verdict errs towards a change). */
-function mergeWorlds(worlds: ReadonlyArray<readonly Gain[]>, note: string): Exceeding {
+/**
+ * The gains of any world; approximate unless every world in which some statement applies has them (the verdict
+ * errs towards a change).
+ */
+function mergeWorlds(worlds: ReadonlyArray<{ gains: readonly Gain[]; empty: boolean }>, note: string): Exceeding {
   const byKey = new Map<string, { gain: Gain; count: number }>();
-  for (const gains of worlds) {
+  const needed = worlds.filter((world) => !world.empty).length;
+  for (const { gains } of worlds) {
     for (const gain of gains) {
       const key = `${gain.who.key}\u0000${gain.action}\u0000${gain.identity}`;
       const seen = byKey.get(key);
@@ -322,7 +331,7 @@ function mergeWorlds(worlds: ReadonlyArray<readonly Gain[]>, note: string): Exce
     }
   }
   const gains = [...byKey.values()].map(({ gain, count }) =>
-    count === worlds.length ? gain : { ...gain, approximate: true, why: [...gain.why, note] },
+    count >= needed ? gain : { ...gain, approximate: true, why: [...gain.why, note] },
   );
   return { gains, approximations: new Map() };
 }
