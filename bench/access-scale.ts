@@ -2,7 +2,7 @@
  * 7. The access review at scale (issue 15 item 18): `reviewAccess` of an update (one statement changed, one
  * added) for policies of 10 to 5,000 statements in three shapes, and how its time grows with the statements.
  *
- *   node -r ts-node/register bench/access-scale.ts [--quick] [--sizes=10,100,1000]
+ *   node -r ts-node/register bench/access-scale.ts [--quick] [--sizes=10,100,1000] [--shapes=central,denies]
  *
  * Shapes:
  * - `central`: a central workspace, one Allow per source account (its root and an ingest role, four actions,
@@ -115,8 +115,9 @@ function medianMs(fn: () => unknown, runs: number, budgetMs: number): { wall: nu
 const ms = (value: number): string => (value >= 1000 ? `${num(value / 1000)} s` : `${num(value)} ms`);
 
 /** Runs the section: a table per shape (bytes, reviewAccess, accessChange with the account known, growth). */
-export function benchAccessScale(options: BenchOptions): Promise<SectionResult> {
+export function benchAccessScale(options: BenchOptions, shapesToRun?: string[]): Promise<SectionResult> {
   const sizes = options.sizes ?? (options.quick ? [10, 100, 1000] : [10, 100, 300, 1000, 3000, 5000]);
+  const shapes = shapesToRun ?? Object.keys(SHAPES);
   const runs = options.quick ? 3 : 5;
   const lines: string[] = [
     "## 7. The access review at scale",
@@ -129,7 +130,7 @@ export function benchAccessScale(options: BenchOptions): Promise<SectionResult> 
     "",
   ];
   const verdicts: SectionResult["verdicts"] = [];
-  for (const shape of Object.keys(SHAPES)) {
+  for (const shape of shapes) {
     const rows: string[][] = [];
     let previous: { n: number; ms: number } | undefined;
     for (const size of sizes) {
@@ -200,7 +201,9 @@ if (require.main === module) {
   const quick = process.argv.includes("--quick");
   const sizesArg = process.argv.find((arg) => arg.startsWith("--sizes="));
   const sizes = sizesArg?.slice("--sizes=".length).split(",").map(Number);
-  void benchAccessScale({ quick, sizes, log: (line) => console.log(line), tmp: "" }).then((result) => {
+  const shapesArg = process.argv.find((arg) => arg.startsWith("--shapes="));
+  const shapes = shapesArg?.slice("--shapes=".length).split(",");
+  void benchAccessScale({ quick, sizes, log: (line) => console.log(line), tmp: "" }, shapes).then((result) => {
     console.log(result.markdown);
     for (const verdict of result.verdicts) {
       console.log(`${verdict.target}: ${verdict.met ? "met" : "missed"} (${verdict.evidence})`);

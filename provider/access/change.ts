@@ -1399,7 +1399,7 @@ function summarize(gains: readonly Gain[], losses: readonly Gain[]): string {
   const shown = parts.slice(0, MAX_SUMMARY_GROUPS);
   const more = parts.length > shown.length ? `; and ${parts.length - shown.length} more` : "";
   const approximate = [...gains, ...losses].some((gain) => gain.approximate)
-    ? " (some conditions compared approximately: see the notes)"
+    ? " (some of it compared approximately: see the notes)"
     : "";
   return `${verdict}: ${shown.join("; ")}${more}${approximate}`;
 }

@@ -343,7 +343,7 @@ const pairs: Pair[] = [
     // of A change (issue 15 item 11).
     summary:
       `broadens and narrows access: principals of ${ROOT_A} gain aps:RemoteWrite (under wider conditions); ` +
-      `principals of ${ROOT_A} lose aps:RemoteWrite (under narrower conditions) (some conditions compared approximately: see the notes)`,
+      `principals of ${ROOT_A} lose aps:RemoteWrite (under narrower conditions) (some of it compared approximately: see the notes)`,
   },
   {
     name: "a StringLike pattern replaced by one value it matches",
@@ -523,7 +523,7 @@ const pairs: Pair[] = [
     approximate: true,
     summary:
       `broadens access: ${ROOT_B} gains aps:RemoteWrite (no longer denied) ` +
-      "(some conditions compared approximately: see the notes)",
+      "(some of it compared approximately: see the notes)",
   },
   {
     // A's principals never met it; B's are not allowed either way.
@@ -931,7 +931,7 @@ describe("access model", () => {
         change.summary,
         "narrows access: principals of the workspace's account (as their IAM policies allow) lose all but aps:RemoteWrite (now denied); " +
           `principals of ${ROOT_A} (as their IAM policies allow) lose all but aps:RemoteWrite (now denied) ` +
-          "(some conditions compared approximately: see the notes)",
+          "(some of it compared approximately: see the notes)",
       );
     });
 
