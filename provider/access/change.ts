@@ -528,6 +528,8 @@ const FEW = 8;
 const WEAKER: Weaker = { weaker: true, approximate: [] };
 const NOT_WEAKER: Weaker = { weaker: false, approximate: [] };
 const NO_SETS = new ConditionSets([]);
+/** An identity policy's Allow: whatever the conditions. */
+const UNCONDITIONAL_SETS = new ConditionSets([{ stmt: undefined, conditions: UNCONDITIONAL }]);
 
 /**
  * The statements of a model, found by the principal keys that reach them. Statements granting anyone (`"*"`)
@@ -858,7 +860,7 @@ function gainOf(
     return undefined; // allowed by its identity policy either way
   }
   // An identity policy may allow the request whatever the conditions: one unconditional Allow on both sides.
-  const unconditional = new ConditionSets([{ stmt: undefined, conditions: UNCONDITIONAL }]);
+  const unconditional = UNCONDITIONAL_SETS;
   const allows = identity ? unconditional : wider.allows;
   if (allows.items.length === 0) {
     return undefined;
