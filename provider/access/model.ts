@@ -43,9 +43,16 @@ export interface AccessOptions {
    * root of that account in this partition. Default `aws`. Resource ARNs are checked against it only when set.
    */
   partition?: string;
-  /** The workspace's region, when known: a `Resource` in another region names another workspace. */
+  /**
+   * The workspace's region, when known: a `Resource` in another region names another workspace. When not known,
+   * a `Resource` naming a region is weighed both ways where that changes the verdict (flagged approximate).
+   */
   region?: string;
-  /** The workspace's account id, when known: a `Resource` in another account names another workspace. */
+  /**
+   * The workspace's account id, when known: a `Resource` in another account names another workspace, and the
+   * principals of this account are allowed by their IAM policies unless the policy denies them. When not known,
+   * any AWS principal may be in it, and a `Resource` naming an account is weighed both ways (flagged approximate).
+   */
   accountId?: string;
 }
 
