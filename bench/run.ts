@@ -9,7 +9,7 @@
  *   npm run bench -- --reuse=throughput,parallel          # take those sections from their last run instead
  *
  * Sections: economy (1a), convergence (2), throughput (4a), engine (1b, 3), engine-throughput-5 and
- * engine-throughput-20 (4b), model (5), parallel (6), recreate (7). Every section run is saved in .bench/sections/<name>.json with when it ran and the
+ * engine-throughput-20 (4b), model (5), parallel (6), recreate (7), access (8). Every section run is saved in .bench/sections/<name>.json with when it ran and the
  * load of the machine, so that a report can gather sections measured at different times (`--reuse`).
  */
 import { execFileSync } from "node:child_process";
@@ -18,6 +18,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 
 import { repoRoot } from "../scripts/lib/package";
+import { benchAccessScale } from "./access-scale";
 import { benchLifecycleEconomy } from "./api-economy";
 import { benchConvergence } from "./convergence";
 import { benchEngine, benchEngineThroughput } from "./engine";
@@ -44,6 +45,7 @@ const sectionNames = [
   "model",
   "parallel",
   "recreate",
+  "access",
 ] as const;
 type SectionName = (typeof sectionNames)[number];
 
@@ -172,6 +174,7 @@ async function main(): Promise<void> {
       model: ["5. Policy model", () => wrap(benchPolicyModel(options))],
       parallel: ["6. pulumi up --parallel", () => wrap(benchParallelism(options))],
       recreate: ["7. Re-creates of one resource", () => wrap(benchRecreate(options))],
+      access: ["8. The access review at scale", () => wrap(benchAccessScale(options))],
     };
   try {
     for (const name of sectionNames) {
@@ -309,7 +312,7 @@ function render(
     `Produced by \`${command}\` in ${(elapsedSeconds / 60).toFixed(1)} minutes` +
       (args.quick ? " (a smoke run: fewer sizes and runs; see `npm run bench` for the full tables)." : ".") +
       " `npm run bench -- --quick` is the smoke check (under 2 minutes); `--only=economy,convergence,throughput," +
-      "engine,engine-throughput-5,engine-throughput-20,model,parallel,recreate` runs some sections, and `--reuse=<sections>` takes them from their " +
+      "engine,engine-throughput-5,engine-throughput-20,model,parallel,recreate,access` runs some sections, and `--reuse=<sections>` takes them from their " +
       "last run (see Machine for when each section was measured).",
     "",
     "## Machine",
@@ -351,6 +354,7 @@ function render(
   if (parts.model) out.push("", parts.model);
   if (parts.parallel) out.push("", parts.parallel);
   if (parts.recreate) out.push("", parts.recreate);
+  if (parts.access) out.push("", parts.access);
   // Findings written by hand from a full run's figures (why a target is missed, what would fix it).
   const notes = path.join(repoRoot, "bench", "NOTES.md");
   if (!args.quick && fs.existsSync(notes)) {

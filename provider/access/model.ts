@@ -17,9 +17,11 @@
  * Coverage of principals follows the cross-account reading of a resource policy, which is what AMP workspace
  * policies are for: naming an account root lets the account's administrators delegate to any principal of
  * that account (its roles, users and role sessions), so the root *covers* them; naming a role covers that role's
- * sessions. (In the workspace's own account, naming a principal directly also spares it an identity policy;
- * that difference is not modelled.) `NotPrincipal` exempts exactly the principals it lists: IAM matches each
- * identity of a request (account, role, session) against it separately.
+ * sessions. In the workspace's own account a principal needs no grant here: its identity policy alone allows it
+ * unless this policy denies it (IAM, evaluation within one account); change.ts weighs that. `NotPrincipal`
+ * exempts a caller only when every identity of it is listed (AWS: the account, the role and the session ARN of
+ * an assumed role); since another reading (exactly the listed principals) is also met in the wild, change.ts
+ * weighs both and says so where they differ.
  *
  * Pure: imports nothing of ours but the policy model.
  */
@@ -41,9 +43,16 @@ export interface AccessOptions {
    * root of that account in this partition. Default `aws`. Resource ARNs are checked against it only when set.
    */
   partition?: string;
-  /** The workspace's region, when known: a `Resource` in another region names another workspace. */
+  /**
+   * The workspace's region, when known: a `Resource` in another region names another workspace. When not known,
+   * a `Resource` naming a region is weighed both ways where that changes the verdict (flagged approximate).
+   */
   region?: string;
-  /** The workspace's account id, when known: a `Resource` in another account names another workspace. */
+  /**
+   * The workspace's account id, when known: a `Resource` in another account names another workspace, and the
+   * principals of this account are allowed by their IAM policies unless the policy denies them. When not known,
+   * any AWS principal may be in it, and a `Resource` naming an account is weighed both ways (flagged approximate).
+   */
   accountId?: string;
 }
 
@@ -58,6 +67,8 @@ export interface Principal {
   readonly roleName?: string;
   /** A stand-in for principals no policy names (e.g. "another principal of account A"); never printed as a grant. */
   readonly synthetic?: boolean;
+  /** The stand-in for the principals of the workspace's own account when that account is not known. */
+  readonly workspaceAccount?: boolean;
   /** How to print it. */
   readonly label: string;
 }
@@ -92,8 +103,19 @@ export interface AccessStatement {
   readonly conditions: readonly ConditionClause[];
   /** False when its Resource names another workspace (or NotResource excludes this one): it grants nothing here. */
   readonly appliesHere: boolean;
+  /**
+   * The accounts and regions its Resource (or NotResource) names where the workspace's are not known: whether it
+   * applies here depends on them (see change.ts).
+   */
+  readonly resourcePlaces: readonly ResourcePlace[];
   /** What a reviewer should know about how it was read. */
   readonly notes: readonly string[];
+}
+
+/** An account and a region a Resource ARN names (either may be a pattern). */
+export interface ResourcePlace {
+  readonly account: string;
+  readonly region: string;
 }
 
 /** The access a policy grants on its workspace. */
@@ -161,7 +183,7 @@ function readStatement(stmt: unknown, index: number, options: AccessOptions): Ac
     notes.push(
       s.Effect === "Allow"
         ? "Allow with NotPrincipal: allows everyone except the principals listed"
-        : "NotPrincipal: applies to everyone except exactly the principals listed",
+        : "NotPrincipal: applies to everyone except callers whose every identity is listed (account; role and session)",
     );
   }
 
@@ -193,14 +215,18 @@ function readStatement(stmt: unknown, index: number, options: AccessOptions): Ac
   }
 
   let appliesHere = true;
+  const resourcePlaces: ResourcePlace[] = [];
   if (s.Resource !== undefined) {
     const resources = strings(s.Resource);
-    if (!resources.some((resource) => resourceMayName(resource, options) !== false)) {
+    const named = resources.map((resource) => resourceMayName(resource, options, resourcePlaces));
+    if (!named.some((answer) => answer !== false)) {
       appliesHere = false;
       notes.push(`Resource names another workspace (${resources.join(", ")}): grants nothing here`);
     }
   } else if (s.NotResource !== undefined) {
-    const excluded = strings(s.NotResource).filter((resource) => resourceMayName(resource, options) === true);
+    const excluded = strings(s.NotResource).filter(
+      (resource) => resourceMayName(resource, options, resourcePlaces) === true,
+    );
     if (excluded.length > 0) {
       appliesHere = false;
       notes.push(`NotResource excludes this workspace (${excluded.join(", ")}): grants nothing here`);
@@ -219,6 +245,7 @@ function readStatement(stmt: unknown, index: number, options: AccessOptions): Ac
     ignoredActions,
     conditions,
     appliesHere,
+    resourcePlaces,
     notes,
   };
 }
@@ -324,35 +351,74 @@ export function principalCovers(granted: Principal, who: Principal): boolean {
   return false;
 }
 
-/** Whether a statement applies to the principal `who`. */
-export function statementCovers(stmt: AccessStatement, who: Principal): boolean {
+/**
+ * How a `NotPrincipal` list exempts a caller. `documented` (AWS's reading): only when every identity of the
+ * caller is listed: the account, the user or role, and for an assumed role the session ARN. `listed`: when the
+ * caller itself is listed. `as-principal`: when the list, read as a `Principal`, names the caller (an account
+ * covers its principals, a role its sessions).
+ */
+export type NotPrincipalReading = "documented" | "listed" | "as-principal";
+
+/** Whether a statement applies to the principal `who`, reading `NotPrincipal` as `reading` says. */
+export function statementCovers(
+  stmt: AccessStatement,
+  who: Principal,
+  reading: NotPrincipalReading = "documented",
+): boolean {
   if (stmt.exceptPrincipals) {
-    return !stmt.principals.some((listed) => listed.key === who.key || listed.kind === "anyone");
+    return !exempted(stmt.principals, who, reading);
   }
   return stmt.principals.some((granted) => principalCovers(granted, who));
+}
+
+/** Whether a `NotPrincipal` list exempts the caller `who` (see NotPrincipalReading). */
+export function exempted(listed: readonly Principal[], who: Principal, reading: NotPrincipalReading): boolean {
+  if (listed.some((p) => p.kind === "anyone")) {
+    return true;
+  }
+  if (reading === "as-principal") {
+    return listed.some((p) => principalCovers(p, who));
+  }
+  if (who.synthetic === true || who.kind === "anyone") {
+    return false; // an unnamed caller is never listed
+  }
+  const has = (key: string): boolean => listed.some((p) => p.key === key);
+  if (!has(who.key)) {
+    return false;
+  }
+  if (reading === "listed" || who.kind === "other" || who.kind === "root" || who.account === undefined) {
+    return true;
+  }
+  const partition = who.partition ?? "aws";
+  if (!has(root(partition, who.account).key)) {
+    return false;
+  }
+  if (who.kind === "role") {
+    return false; // a role calls as one of its sessions, which is not listed
+  }
+  if (who.kind === "session") {
+    return listed.some(
+      (p) => p.kind === "role" && p.partition === partition && p.account === who.account && p.roleName === who.roleName,
+    );
+  }
+  return true;
 }
 
 /**
  * The principals to ask about when comparing policies: every principal they name, anyone, and for each
  * account root or role a stand-in for the principals it covers that no policy names.
  */
-export function representativePrincipals(models: readonly AccessModel[]): Principal[] {
+export function representativePrincipals(models: readonly AccessModel[], options: AccessOptions = {}): Principal[] {
   const out = new Map<string, Principal>([[ANYONE.key, ANYONE]]);
+  const workspace = workspaceAccountPrincipal(options);
+  out.set(workspace.key, workspace);
   for (const model of models) {
     for (const stmt of model.statements) {
       for (const principal of stmt.principals) {
         out.set(principal.key, principal);
         if (principal.partition !== undefined && principal.account !== undefined) {
-          const account = root(principal.partition, principal.account);
-          const key = `${account.key} (another principal)`;
-          out.set(key, {
-            key,
-            kind: "aws",
-            partition: principal.partition,
-            account: principal.account,
-            synthetic: true,
-            label: `principals of ${account.key}`,
-          });
+          const other = otherPrincipalOf(principal.partition, principal.account);
+          out.set(other.key, other);
         }
         if (principal.kind === "role") {
           const key = `${principal.key} (a session)`;
@@ -372,26 +438,55 @@ export function representativePrincipals(models: readonly AccessModel[]): Princi
   return [...out.values()].sort(comparePrincipals);
 }
 
+/** The stand-in for the principals of an account that no policy names. */
+function otherPrincipalOf(partition: string, account: string): Principal {
+  const accountRoot = root(partition, account);
+  return {
+    key: `${accountRoot.key} (another principal)`,
+    kind: "aws",
+    partition,
+    account,
+    synthetic: true,
+    label: `principals of ${accountRoot.key}`,
+  };
+}
+
+/** The stand-in for the principals of the workspace's own account (an unnamed account when it is not known). */
+export function workspaceAccountPrincipal(options: AccessOptions): Principal {
+  if (options.accountId !== undefined && options.accountId !== UNKNOWN) {
+    return otherPrincipalOf(options.partition ?? "aws", options.accountId);
+  }
+  return {
+    key: "(principals of the workspace's account)",
+    kind: "aws",
+    synthetic: true,
+    workspaceAccount: true,
+    label: "principals of the workspace's account",
+  };
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Resources
 
 /**
  * Whether a Resource value names the workspace: true, false, or undefined when it cannot be told (the
- * workspace id is not known and the value names some workspace).
+ * workspace id is not known and the value names some workspace). Each colon-delimited segment is matched on its
+ * own, except that a `*` ending the last segment written matches across the colons that follow (`arn:aws:aps:*`
+ * names every workspace). Where the workspace's account or region is not known, a value that names one is
+ * taken to name it, and the place is added to `places` so that the comparison can weigh the other case too.
  */
-function resourceMayName(resource: string, options: AccessOptions): boolean | undefined {
+function resourceMayName(resource: string, options: AccessOptions, places: ResourcePlace[] = []): boolean | undefined {
   if (resource === "*") {
     return true;
   }
   if (resource.includes(UNKNOWN)) {
     return undefined;
   }
-  const parts = resource.split(":");
-  if (parts.length < 6) {
+  const parts = arnSegments(resource);
+  if (parts === undefined) {
     return false;
   }
-  const [arn, partition, service, region, account] = parts;
-  const rest = parts.slice(5).join(":");
+  const [arn, partition, service, region, account, rest] = parts;
   const fieldMatches = (pattern: string, value: string | undefined): boolean =>
     value === undefined || value === "" || globMatches(pattern, value);
   if (
@@ -404,10 +499,58 @@ function resourceMayName(resource: string, options: AccessOptions): boolean | un
     return false;
   }
   const workspaceId = options.workspaceId === UNKNOWN ? undefined : options.workspaceId;
-  if (workspaceId) {
-    return globMatches(rest, `workspace/${workspaceId}`);
+  const names = workspaceId
+    ? globMatches(rest, `workspace/${workspaceId}`)
+    : /^workspace\/./.test(rest) || rest.includes("*")
+      ? undefined
+      : false;
+  const placeMatters = (pattern: string, value: string | undefined): boolean =>
+    value === undefined && pattern !== "*" && pattern !== "";
+  if (names !== false && (placeMatters(account, options.accountId) || placeMatters(region, options.region))) {
+    places.push({ account, region });
   }
-  return /^workspace\/./.test(rest) || rest.includes("*") ? undefined : false;
+  return names;
+}
+
+/**
+ * An ARN pattern's six segments (arn, partition, service, region, account, resource), the last holding any
+ * further colons; a shorter pattern whose last segment ends with `*` matches the missing segments with it.
+ * Undefined when the pattern has fewer than six segments and cannot match across colons.
+ */
+function arnSegments(pattern: string): string[] | undefined {
+  const parts = pattern.split(":");
+  if (parts.length >= 6) {
+    return [...parts.slice(0, 5), parts.slice(5).join(":")];
+  }
+  const last = parts[parts.length - 1];
+  if (!last.endsWith("*")) {
+    return undefined;
+  }
+  // `*` across colons: the last segment written may absorb the rest; each missing segment is then "*".
+  const out = [...parts];
+  while (out.length < 6) {
+    out.push("*");
+  }
+  return out;
+}
+
+/**
+ * Whether an ARN matches an ArnLike / ArnEquals pattern: each of the six colon-delimited components is matched
+ * separately (IAM condition operators), so `arn:aws:iam::*` (five components) matches no ARN. True, false, or
+ * undefined for the pattern `*` alone, whose reading IAM does not document.
+ */
+export function arnMatches(pattern: string, value: string): boolean | undefined {
+  if (pattern === "*") {
+    return undefined;
+  }
+  const wanted = pattern.split(":");
+  const actual = value.split(":");
+  if (wanted.length < 6 || actual.length < 6) {
+    return false;
+  }
+  const head = (parts: string[]): string[] => [...parts.slice(0, 5), parts.slice(5).join(":")];
+  const [w, a] = [head(wanted), head(actual)];
+  return w.every((segment, i) => globMatches(segment, a[i]));
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -25,6 +25,11 @@ const ROOT_A = `arn:aws:iam::${A}:root`;
 const ROOT_B = `arn:aws:iam::${B}:root`;
 const ROLE_A = `arn:aws:iam::${A}:role/ops/Writer`;
 const SESSION_A = `arn:aws:sts::${A}:assumed-role/Writer/agent-1`;
+const WS_ACCOUNT = "999988887777";
+const WS_ROOT = `arn:aws:iam::${WS_ACCOUNT}:root`;
+const WS_INGEST = `arn:aws:iam::${WS_ACCOUNT}:role/ingest`;
+/** Where WS_ARN says the workspace is. */
+const KNOWN_PLACE: AccessOptions = { accountId: WS_ACCOUNT, region: "us-east-1" };
 
 /** A statement allowing account A to remote-write to the workspace, with some elements replaced or dropped. */
 function stmt(overrides: JsonObject = {}, drop: string[] = []): JsonObject {
@@ -53,6 +58,10 @@ interface Pair {
   name: string;
   before: JsonObject | string | undefined;
   after: JsonObject | string | undefined;
+  /**
+   * Default: the workspace's account (999988887777, none of the accounts the rows name) and region known, its id
+   * not: the rows read cross-account unless they say otherwise.
+   */
   options?: AccessOptions;
   broadening: boolean;
   narrowing: boolean;
@@ -330,9 +339,11 @@ const pairs: Pair[] = [
     broadening: true,
     narrowing: true,
     approximate: true,
+    // The root user's aws:PrincipalArn is the root ARN, which neither condition names: only the other principals
+    // of A change (issue 15 item 11).
     summary:
-      `broadens and narrows access: ${ROOT_A} gains aps:RemoteWrite (under wider conditions); ` +
-      `${ROOT_A} loses aps:RemoteWrite (under narrower conditions) (some conditions compared approximately: see the notes)`,
+      `broadens and narrows access: principals of ${ROOT_A} gain aps:RemoteWrite (under wider conditions); ` +
+      `principals of ${ROOT_A} lose aps:RemoteWrite (under narrower conditions) (some of it compared approximately: see the notes)`,
   },
   {
     name: "a StringLike pattern replaced by one value it matches",
@@ -508,16 +519,34 @@ const pairs: Pair[] = [
     after: doc(stmt({ Principal: "*" }), stmt({ Effect: "Deny", NotPrincipal: { AWS: [A, B] } }, ["Principal"])),
     broadening: true,
     narrowing: false,
-    summary: `broadens access: ${ROOT_B} gains aps:RemoteWrite (no longer denied)`,
+    // B's root is exempt now; B's other principals only if the list reads as a Principal (issue 15 item 7).
+    approximate: true,
+    summary:
+      `broadens access: ${ROOT_B} gains aps:RemoteWrite (no longer denied) ` +
+      "(some of it compared approximately: see the notes)",
   },
   {
+    // A's principals never met it; B's are not allowed either way.
     name: "a Deny that never met the Allow's condition removed",
+    before: doc(
+      stmt({ Condition: orgIs("o-1") }),
+      stmt({ Effect: "Deny", Principal: { AWS: B }, Condition: { StringEquals: { "aws:principalorgid": "o-9" } } }),
+    ),
+    after: doc(stmt({ Condition: orgIs("o-1") })),
+    options: { workspaceId: WS, accountId: WS_ACCOUNT, region: "us-east-1" },
+    broadening: false,
+    narrowing: false,
+  },
+  {
+    // Issue 15 item 4: the Deny bound the workspace's own principals, whom their IAM policies may allow.
+    name: "a Deny on anyone that no Allow met removed (it bound the workspace's own account)",
     before: doc(
       stmt({ Condition: orgIs("o-1") }),
       stmt({ Effect: "Deny", Principal: "*", Condition: { StringEquals: { "aws:principalorgid": "o-9" } } }),
     ),
     after: doc(stmt({ Condition: orgIs("o-1") })),
-    broadening: false,
+    options: { workspaceId: WS, accountId: WS_ACCOUNT, region: "us-east-1" },
+    broadening: true,
     narrowing: false,
   },
   {
@@ -537,7 +566,7 @@ const pairs: Pair[] = [
     name: "the Resource moved to another workspace",
     before: doc(stmt()),
     after: doc(stmt({ Resource: OTHER_WS_ARN })),
-    options: { workspaceId: WS },
+    options: { workspaceId: WS, accountId: WS_ACCOUNT, region: "us-east-1" },
     broadening: false,
     narrowing: true,
   },
@@ -545,7 +574,7 @@ const pairs: Pair[] = [
     name: "a statement for another workspace added",
     before: doc(stmt()),
     after: doc(stmt(), stmt({ Principal: "*", Action: "aps:*", Resource: OTHER_WS_ARN })),
-    options: { workspaceId: WS },
+    options: { workspaceId: WS, accountId: WS_ACCOUNT, region: "us-east-1" },
     broadening: false,
     narrowing: false,
   },
@@ -560,15 +589,25 @@ const pairs: Pair[] = [
     name: 'the workspace ARN as "*"',
     before: doc(stmt()),
     after: doc(stmt({ Resource: "*" })),
-    options: { workspaceId: WS },
+    options: { workspaceId: WS, accountId: WS_ACCOUNT, region: "us-east-1" },
     broadening: false,
     narrowing: false,
+  },
+  {
+    // Issue 15 item 5: if the ARN names another account or region, "*" is what grants here.
+    name: 'the workspace ARN as "*", the account and region not known',
+    before: doc(stmt()),
+    after: doc(stmt({ Resource: "*" })),
+    options: { workspaceId: WS },
+    broadening: true,
+    narrowing: false,
+    approximate: true,
   },
   {
     name: "NotResource excluding this workspace",
     before: doc(stmt()),
     after: doc(stmt({ NotResource: WS_ARN }, ["Resource"])),
-    options: { workspaceId: WS },
+    options: { workspaceId: WS, accountId: WS_ACCOUNT, region: "us-east-1" },
     broadening: false,
     narrowing: true,
   },
@@ -576,9 +615,142 @@ const pairs: Pair[] = [
     name: "a Resource in another account than the workspace's",
     before: doc(stmt()),
     after: doc(stmt({ Resource: `arn:aws:aps:us-east-1:${B}:workspace/ws-1` })),
-    options: { workspaceId: WS, accountId: "999988887777" },
+    options: { workspaceId: WS, accountId: WS_ACCOUNT, region: "us-east-1" },
     broadening: false,
     narrowing: true,
+  },
+
+  // Issue 15: the workspace's own account (item 4)
+  {
+    // IAM, one account: its principals are allowed by their identity policies unless the resource policy denies.
+    name: "a Deny on the workspace's own account removed (account known)",
+    before: doc(stmt(), stmt({ Effect: "Deny", Principal: { AWS: WS_ACCOUNT } })),
+    after: doc(stmt()),
+    options: { workspaceId: WS, accountId: WS_ACCOUNT, region: "us-east-1" },
+    broadening: true,
+    narrowing: false,
+    summary: `broadens access: principals of ${WS_ROOT} (as their IAM policies allow) gain aps:RemoteWrite (no longer denied)`,
+  },
+  {
+    name: "a Deny on anyone but one role removed (account known)",
+    before: doc(
+      stmt(),
+      stmt({ Effect: "Deny", Principal: "*", Condition: { ArnNotEquals: { "aws:PrincipalArn": WS_INGEST } } }),
+    ),
+    after: doc(stmt()),
+    options: { workspaceId: WS, accountId: WS_ACCOUNT, region: "us-east-1" },
+    broadening: true,
+    narrowing: false,
+  },
+  {
+    // Any principal may be in the workspace's account when it is not known.
+    name: "a Deny on one account removed (account not known)",
+    before: doc(stmt(), stmt({ Effect: "Deny", Principal: { AWS: B } })),
+    after: doc(stmt()),
+    options: { workspaceId: WS },
+    broadening: true,
+    narrowing: false,
+    approximate: true,
+  },
+  {
+    name: "a Deny on another account removed (account known: nothing allowed it there)",
+    before: doc(stmt(), stmt({ Effect: "Deny", Principal: { AWS: B } })),
+    after: doc(stmt()),
+    options: { workspaceId: WS, accountId: WS_ACCOUNT, region: "us-east-1" },
+    broadening: false,
+    narrowing: false,
+  },
+
+  // Issue 15: a Resource in another account or region (item 5), wildcard ARNs (item 6)
+  {
+    name: "a Resource under another account replaced by the workspace's (account not known)",
+    before: doc(stmt({ Resource: `arn:aws:aps:us-east-1:${A}:workspace/ws-1` })),
+    after: doc(stmt()),
+    options: { workspaceId: WS },
+    broadening: true,
+    narrowing: true,
+    approximate: true,
+  },
+  {
+    name: "a Resource under another account replaced by the workspace's (account known)",
+    before: doc(stmt({ Resource: `arn:aws:aps:us-east-1:${A}:workspace/ws-1` })),
+    after: doc(stmt()),
+    options: { workspaceId: WS, accountId: WS_ACCOUNT, region: "us-east-1" },
+    broadening: true,
+    narrowing: false,
+  },
+  {
+    name: "a Resource in another region replaced by the workspace's (region known)",
+    before: doc(stmt({ Resource: "arn:aws:aps:eu-west-1:999988887777:workspace/ws-1" })),
+    after: doc(stmt()),
+    options: { workspaceId: WS, accountId: WS_ACCOUNT, region: "us-east-1" },
+    broadening: true,
+    narrowing: false,
+  },
+  {
+    name: 'a Resource "arn:aws:aps:*" (a * ending a segment matches across colons)',
+    before: doc(stmt({ Resource: OTHER_WS_ARN })),
+    after: doc(stmt({ Resource: "arn:aws:aps:*" })),
+    options: { workspaceId: WS, accountId: WS_ACCOUNT, region: "us-east-1" },
+    broadening: true,
+    narrowing: false,
+  },
+
+  // Issue 15: NotPrincipal with Deny (item 7)
+  {
+    // AWS: the account (and for a session, the role) must be listed too, or the Deny applies to the caller.
+    name: "a Deny NotPrincipal listing only a session removed (the session was denied)",
+    before: doc(
+      stmt({ Principal: { AWS: SESSION_A } }),
+      stmt({ Effect: "Deny", NotPrincipal: { AWS: SESSION_A } }, ["Principal"]),
+    ),
+    after: doc(stmt({ Principal: { AWS: SESSION_A } })),
+    options: { workspaceId: WS, accountId: WS_ACCOUNT, region: "us-east-1" },
+    broadening: true,
+    narrowing: false,
+    summary:
+      `broadens access: principals of ${WS_ROOT} (as their IAM policies allow) gain aps:RemoteWrite (no longer denied); ` +
+      `${SESSION_A} gains aps:RemoteWrite (no longer denied)`,
+  },
+  {
+    name: "a Deny NotPrincipal listing a session now lists its role and account too (the session is exempt)",
+    before: doc(
+      stmt({ Principal: { AWS: SESSION_A } }),
+      stmt({ Effect: "Deny", NotPrincipal: { AWS: SESSION_A } }, ["Principal"]),
+    ),
+    after: doc(
+      stmt({ Principal: { AWS: SESSION_A } }),
+      stmt({ Effect: "Deny", NotPrincipal: { AWS: [SESSION_A, ROLE_A, ROOT_A] } }, ["Principal"]),
+    ),
+    options: { workspaceId: WS, accountId: WS_ACCOUNT, region: "us-east-1" },
+    broadening: true,
+    narrowing: false,
+    summary: `broadens access: ${SESSION_A} gains aps:RemoteWrite (no longer denied)`,
+  },
+
+  // Issue 15: ARN patterns in conditions (item 8), conditions no request meets (item 11)
+  {
+    name: "ArnLike arn:aws:iam::* (five components: matches no principal) replaced by one role",
+    before: doc(stmt({ Principal: "*", Condition: { ArnLike: { "aws:PrincipalArn": "arn:aws:iam::*" } } })),
+    after: doc(stmt({ Principal: "*", Condition: { ArnLike: { "aws:PrincipalArn": ROLE_A } } })),
+    broadening: true,
+    narrowing: false,
+  },
+  {
+    name: "an Allow to an account under aws:SourceArn (IAM callers never carry it) added",
+    before: undefined,
+    after: doc(stmt({ Condition: { ArnEquals: { "aws:SourceArn": "arn:aws:s3:::bucket" } } })),
+    options: { workspaceId: WS, accountId: WS_ACCOUNT, region: "us-east-1" },
+    broadening: false,
+    narrowing: false,
+  },
+  {
+    name: "an Allow to account A under aws:PrincipalAccount B added",
+    before: undefined,
+    after: doc(stmt({ Condition: { StringEquals: { "aws:PrincipalAccount": B } } })),
+    options: { workspaceId: WS, accountId: WS_ACCOUNT, region: "us-east-1" },
+    broadening: false,
+    narrowing: false,
   },
 
   // Create, delete
@@ -669,7 +841,8 @@ describe("access model", () => {
     });
     for (const pair of pairs) {
       it(`${pair.name}: ${verdict(pair.broadening, pair.narrowing)}`, () => {
-        const change = accessChange(pair.before, pair.after, pair.options);
+        const options = pair.options ?? { accountId: WS_ACCOUNT, region: "us-east-1" };
+        const change = accessChange(pair.before, pair.after, options);
         assert.equal(verdict(change.broadening, change.narrowing), verdict(pair.broadening, pair.narrowing));
         if (pair.summary !== undefined) {
           assert.equal(change.summary, pair.summary);
@@ -679,7 +852,7 @@ describe("access model", () => {
         assert.equal(approximated, pair.approximate === true, `notes: ${JSON.stringify(notes)}`);
         assert.equal(change.unknown, false);
         // The reverse change is the same comparison the other way round.
-        const reverse = accessChange(pair.after, pair.before, pair.options);
+        const reverse = accessChange(pair.after, pair.before, options);
         assert.equal(reverse.broadening, change.narrowing);
         assert.equal(reverse.narrowing, change.broadening);
       });
@@ -699,6 +872,7 @@ describe("access model", () => {
             Condition: orgIs("o-2", "o-1"),
           }),
         ),
+        KNOWN_PLACE,
       );
       assert.deepEqual(change.removed, []);
       assert.deepEqual(change.added, [
@@ -746,11 +920,19 @@ describe("access model", () => {
           [
             ["everyone except:", `  ${ROOT_A}`],
             ["all but aps:RemoteWrite"],
-            ["NotPrincipal: applies to everyone except exactly the principals listed"],
+            [
+              "NotPrincipal: applies to everyone except callers whose every identity is listed (account; role and session)",
+            ],
           ],
         ],
       );
-      assert.equal(change.summary, "no change in access");
+      // Issue 15 item 4: a Deny binds the principals of the workspace's own account, which may be any account here.
+      assert.equal(
+        change.summary,
+        "narrows access: principals of the workspace's account (as their IAM policies allow) lose all but aps:RemoteWrite (now denied); " +
+          `principals of ${ROOT_A} (as their IAM policies allow) lose all but aps:RemoteWrite (now denied) ` +
+          "(some of it compared approximately: see the notes)",
+      );
     });
 
     it("notes a Resource that names another workspace", () => {
@@ -772,7 +954,7 @@ describe("access model", () => {
         "conditions on aws:PrincipalArn compared approximately (StringEquals against ArnLike): reported as a change",
       ]);
       assert.deepEqual(change.gains[0], {
-        principal: ROOT_A,
+        principal: `principals of ${ROOT_A}`,
         action: "aps:RemoteWrite",
         reason: "conditions",
         approximate: true,
@@ -910,7 +1092,7 @@ describe("access model", () => {
   });
 
   describe("formatAccessChange", () => {
-    const change = accessChange(doc(stmt()), doc(stmt({ Principal: { AWS: B }, Sid: "W" })));
+    const change = accessChange(doc(stmt()), doc(stmt({ Principal: { AWS: B }, Sid: "W" })), KNOWN_PLACE);
 
     it("prints the verdict and a box-drawn table, removed rows first", () => {
       assert.equal(
