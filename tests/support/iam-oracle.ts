@@ -155,6 +155,8 @@ export function iamDecision(
 export interface CompiledPolicy {
   /** IAM's decision for one request. */
   decide(request: IamRequest, readings?: OracleReadings): Decision;
+  /** IAM's decisions for one request made with each of several actions (`request.action` is ignored). */
+  decideActions(request: Omit<IamRequest, "action">, actions: readonly string[], readings?: OracleReadings): Decision[];
 }
 
 /**
@@ -166,41 +168,44 @@ export function compilePolicy(policy: unknown, workspace: OracleWorkspace): Comp
   const statements = policy === undefined ? [] : readStatements(policy);
   const actionCache = new Map<string, boolean[]>();
   const resourceCache = new Map<string, boolean[]>();
-  return {
-    decide(request: IamRequest, readings: OracleReadings = DEFAULT_READINGS): Decision {
-      const resource = request.resource ?? workspaceArn(workspace);
-      const actionHits = cached(actionCache, request.action, () =>
-        statements.map((s) => actionMatches(s, request.action)),
-      );
-      const resourceHits = cached(resourceCache, resource, () => statements.map((s) => resourceMatches(s, resource)));
-      const context = requestContext(request.caller, request.context ?? {}, workspace.partition);
-      const identityAllows = request.identityAllows ?? true;
-      const applies = (index: number, effect: Effect): boolean => {
-        const stmt = statements[index];
-        return (
-          stmt.effect === effect &&
-          actionHits[index] &&
-          resourceHits[index] &&
-          principalApplies(stmt, request.caller, identityAllows, workspace.partition, readings) &&
-          conditionsHold(stmt.conditions, context)
-        );
-      };
-      if (statements.some((_, index) => applies(index, "Deny"))) {
+  const decideActions = (
+    request: Omit<IamRequest, "action">,
+    actions: readonly string[],
+    readings: OracleReadings = DEFAULT_READINGS,
+  ): Decision[] => {
+    const caller = request.caller;
+    const resource = request.resource ?? workspaceArn(workspace);
+    const resourceHits = cached(resourceCache, resource, () => statements.map((s) => resourceMatches(s, resource)));
+    const identityAllows = request.identityAllows ?? true;
+    let context: Map<string, readonly string[]> | undefined;
+    // Whether each statement applies to this caller, resource and context, whatever the action.
+    const applicable = statements.map((stmt, index) => {
+      if (!resourceHits[index] || !principalApplies(stmt, caller, identityAllows, workspace.partition, readings)) {
+        return false;
+      }
+      context ??= requestContext(caller, request.context ?? {}, workspace.partition);
+      return conditionsHold(stmt.conditions, context);
+    });
+    return actions.map((action) => {
+      const actionHits = cached(actionCache, action, () => statements.map((s) => actionMatches(s, action)));
+      const applies = (effect: Effect): boolean =>
+        statements.some((stmt, index) => stmt.effect === effect && applicable[index] && actionHits[index]);
+      if (applies("Deny")) {
         return "explicit-deny";
       }
-      const resourceAllows = statements.some((_, index) => applies(index, "Allow"));
-      const caller = request.caller;
+      const resourceAllows = applies("Allow");
       if (caller.kind === "service" || caller.kind === "anonymous") {
         return resourceAllows ? "allow" : "implicit-deny";
       }
       if (caller.accountId === workspace.accountId) {
-        if (caller.kind === "root") {
-          return "allow";
-        }
-        return identityAllows || resourceAllows ? "allow" : "implicit-deny";
+        return caller.kind === "root" || identityAllows || resourceAllows ? "allow" : "implicit-deny";
       }
       return resourceAllows && identityAllows ? "allow" : "implicit-deny";
-    },
+    });
+  };
+  return {
+    decide: (request, readings) => decideActions(request, [request.action], readings)[0],
+    decideActions,
   };
 }
 

@@ -1,0 +1,467 @@
+import assert from "node:assert/strict";
+
+import fc from "fast-check";
+
+import { type AccessChange, type AccessOptions, accessChange } from "../../provider/access";
+import { SUPPORTED_ACTIONS } from "../../provider/policy";
+import {
+  ALL_READINGS,
+  type Caller,
+  type CompiledPolicy,
+  type ContextValue,
+  type OracleReadings,
+  type OracleWorkspace,
+  callerLabel,
+  compilePolicy,
+  workspaceArn,
+} from "../support/iam-oracle";
+
+// The access review never says "no change" when access changed (issue 15): for random pairs of policies, if
+// IAM (the oracle, tests/support/iam-oracle.ts) allows some concrete request after and not before, the access
+// model's `broadening` must be true; if some request loses access, `narrowing` must be true. The vocabulary
+// exercises the classes the issue found: same-account Denies, Resources under another account or region or
+// `arn:aws:aps:*`, NotPrincipal with Deny, ArnLike with too few components, conditions IAM callers can never
+// meet, service principals and anonymous callers.
+//
+// ACCESS_SOUNDNESS_RUNS sets the number of pairs (default 3000) and ACCESS_SOUNDNESS_SEED the seed (default 15).
+
+type Json = null | boolean | number | string | Json[] | JsonObject;
+interface JsonObject {
+  [key: string]: Json;
+}
+
+const W = "123456789012";
+const A = "111122223333";
+const B = "444455556666";
+const WORKSPACE: OracleWorkspace = { partition: "aws", region: "us-east-1", accountId: W, workspaceId: "ws-1" };
+const WS_ARN = workspaceArn(WORKSPACE);
+const RUNS = Number(process.env.ACCESS_SOUNDNESS_RUNS ?? 3000);
+const SEED = Number(process.env.ACCESS_SOUNDNESS_SEED ?? 15);
+
+// ---------------------------------------------------------------------------------------------------------
+// The requests: callers of the workspace's account and of others, services, anonymous; 16 actions; contexts.
+
+interface RequestShape {
+  caller: Caller;
+  context: Readonly<Record<string, ContextValue>>;
+  identityAllows: boolean;
+}
+
+const IAM_CONTEXTS: Readonly<Record<string, ContextValue>>[] = [
+  {},
+  {
+    "aws:SourceIp": "10.1.2.3",
+    "aws:SecureTransport": "true",
+    "aws:PrincipalOrgID": "o-1",
+    "aws:PrincipalOrgPaths": ["o-1/r-1/ou-1/"],
+    "aws:CurrentTime": "2026-06-01T00:00:00Z",
+    "aws:MultiFactorAuthAge": "100",
+    "aws:SourceVpc": "vpc-1",
+  },
+  {
+    "aws:SourceIp": "192.0.2.7",
+    "aws:SecureTransport": "false",
+    "aws:PrincipalOrgID": "o-2",
+    "aws:PrincipalOrgPaths": ["o-2/r-1/", "o-1/r-1/"],
+    "aws:CurrentTime": "2025-01-01T00:00:00Z",
+  },
+];
+const SERVICE_CONTEXTS: Readonly<Record<string, ContextValue>>[] = [
+  { "aws:SecureTransport": "true" },
+  {
+    "aws:SourceArn": `arn:aws:grafana:us-east-1:${W}:/workspaces/g-1`,
+    "aws:SourceAccount": W,
+    "aws:SecureTransport": "true",
+  },
+  { "aws:SourceArn": `arn:aws:grafana:us-east-1:${A}:/workspaces/g-2`, "aws:SourceAccount": A },
+];
+const ANONYMOUS_CONTEXTS: Readonly<Record<string, ContextValue>>[] = [
+  {},
+  { "aws:SourceIp": "10.1.2.3", "aws:SecureTransport": "true" },
+];
+
+const IAM_CALLERS: Caller[] = [
+  { kind: "root", accountId: W },
+  { kind: "user", accountId: W, name: "alice" },
+  { kind: "session", accountId: W, role: "Writer", session: "s1" },
+  { kind: "session", accountId: W, role: "ingest", session: "s1" },
+  { kind: "root", accountId: A },
+  { kind: "user", accountId: A, name: "bob" },
+  { kind: "session", accountId: A, role: "Writer", session: "s1" },
+  { kind: "session", accountId: A, role: "Writer", session: "s2" },
+  { kind: "session", accountId: B, role: "Reader", session: "s1" },
+];
+
+function requestShapes(): RequestShape[] {
+  const shapes: RequestShape[] = [];
+  for (const caller of IAM_CALLERS) {
+    // The identity side matters only in the workspace's own account (see the oracle's header).
+    const sameAccountIdentity = caller.kind !== "root" && caller.accountId === W;
+    for (const context of IAM_CONTEXTS) {
+      for (const identityAllows of sameAccountIdentity ? [true, false] : [true]) {
+        shapes.push({ caller, context, identityAllows });
+      }
+    }
+  }
+  for (const service of ["grafana.amazonaws.com", "logs.amazonaws.com"]) {
+    for (const context of SERVICE_CONTEXTS) {
+      shapes.push({ caller: { kind: "service", service }, context, identityAllows: true });
+    }
+  }
+  for (const context of ANONYMOUS_CONTEXTS) {
+    shapes.push({ caller: { kind: "anonymous" }, context, identityAllows: true });
+  }
+  return shapes;
+}
+
+const SHAPES = requestShapes();
+
+// ---------------------------------------------------------------------------------------------------------
+// The policies.
+
+const AWS_PRINCIPALS = [
+  W,
+  `arn:aws:iam::${W}:root`,
+  A,
+  `arn:aws:iam::${A}:root`,
+  B,
+  `arn:aws-cn:iam::${A}:root`,
+  `arn:aws:iam::${W}:role/Writer`,
+  `arn:aws:iam::${W}:role/ingest`,
+  `arn:aws:iam::${W}:user/alice`,
+  `arn:aws:iam::${A}:role/Writer`,
+  `arn:aws:sts::${A}:assumed-role/Writer/s1`,
+  `arn:aws:iam::${A}:user/bob`,
+  "*",
+];
+const SERVICES = ["grafana.amazonaws.com", "logs.amazonaws.com"];
+
+const principalArb: fc.Arbitrary<Json> = fc.oneof(
+  { arbitrary: fc.constant("*"), weight: 1 },
+  {
+    arbitrary: fc.uniqueArray(fc.constantFrom(...AWS_PRINCIPALS), { minLength: 1, maxLength: 3 }).map((aws) => ({
+      AWS: aws.length === 1 ? aws[0] : aws,
+    })),
+    weight: 6,
+  },
+  { arbitrary: fc.constantFrom(...SERVICES).map((service) => ({ Service: service })), weight: 2 },
+  {
+    arbitrary: fc
+      .tuple(fc.constantFrom(...AWS_PRINCIPALS), fc.constantFrom(...SERVICES))
+      .map(([aws, service]) => ({ AWS: aws, Service: service })),
+    weight: 1,
+  },
+);
+
+const ACTIONS = [
+  "aps:RemoteWrite",
+  "APS:remotewrite",
+  "aps:QueryMetrics",
+  "aps:GetSeries",
+  "aps:GetLabel?",
+  "aps:Get*",
+  "aps:List*",
+  "aps:*AlertManager*",
+  "aps:*",
+  "*",
+  "aps:CreateWorkspace",
+  "s3:GetObject",
+];
+
+const RESOURCES = [
+  "*",
+  WS_ARN,
+  `arn:aws:aps:us-east-1:${A}:workspace/ws-1`,
+  `arn:aws:aps:eu-west-1:${W}:workspace/ws-1`,
+  "arn:aws:aps:*",
+  `arn:aws:aps:us-east-1:${W}:workspace/*`,
+  `arn:aws:aps:us-east-1:${W}:workspace/ws-2`,
+  "arn:aws:aps:*:*:workspace/ws-1",
+  "arn:aws:aps:us-east-1:*:workspace/ws-?",
+  "arn:aws-cn:aps:*",
+  `arn:aws:aps:us-east-1:${W}:*`,
+];
+
+const CONDITIONS: [string, string, string][] = [
+  ["ArnNotEquals", "aws:PrincipalArn", `arn:aws:iam::${W}:role/ingest`],
+  ["ArnEquals", "aws:PrincipalArn", `arn:aws:iam::${A}:role/Writer`],
+  ["ArnLike", "aws:PrincipalArn", "arn:aws:iam::*"],
+  ["ArnLike", "aws:PrincipalArn", "arn:aws:iam::*:role/Writer"],
+  ["ArnLike", "aws:PrincipalArn", `arn:aws:iam::${A}:*`],
+  ["ArnNotLike", "aws:PrincipalArn", "arn:aws:iam::*:root"],
+  ["ArnLike", "aws:SourceArn", `arn:aws:grafana:us-east-1:${W}:/workspaces/*`],
+  ["ArnEquals", "aws:SourceArn", `arn:aws:grafana:us-east-1:${A}:/workspaces/g-2`],
+  ["StringEquals", "aws:SourceAccount", W],
+  ["StringEquals", "aws:PrincipalAccount", A],
+  ["StringEquals", "aws:PrincipalAccount", W],
+  ["StringNotEquals", "aws:PrincipalAccount", W],
+  ["StringEquals", "aws:PrincipalOrgID", "o-1"],
+  ["StringLike", "aws:PrincipalOrgID", "o-*"],
+  ["StringNotEquals", "aws:PrincipalOrgID", "o-1"],
+  ["StringEqualsIfExists", "aws:PrincipalOrgID", "o-1"],
+  ["IpAddress", "aws:SourceIp", "10.0.0.0/8"],
+  ["NotIpAddress", "aws:SourceIp", "10.0.0.0/8"],
+  ["Bool", "aws:SecureTransport", "false"],
+  ["Bool", "aws:SecureTransport", "true"],
+  ["Bool", "aws:PrincipalIsAWSService", "true"],
+  ["Null", "aws:SourceArn", "true"],
+  ["Null", "aws:SourceArn", "false"],
+  ["NumericLessThan", "aws:MultiFactorAuthAge", "3600"],
+  ["DateGreaterThan", "aws:CurrentTime", "2026-01-01T00:00:00Z"],
+  ["ForAnyValue:StringLike", "aws:PrincipalOrgPaths", "o-1/*"],
+  ["ForAllValues:StringLike", "aws:PrincipalOrgPaths", "o-1/*"],
+];
+
+const conditionArb: fc.Arbitrary<JsonObject | undefined> = fc.oneof(
+  { arbitrary: fc.constant(undefined), weight: 3 },
+  {
+    arbitrary: fc
+      .uniqueArray(fc.constantFrom(...CONDITIONS), {
+        minLength: 1,
+        maxLength: 2,
+        selector: ([operator, key]) => `${operator} ${key}`,
+      })
+      .map((clauses) => {
+        const out: JsonObject = {};
+        for (const [operator, key, value] of clauses) {
+          out[operator] = { ...((out[operator] ?? {}) as JsonObject), [key]: value };
+        }
+        return out;
+      }),
+    weight: 2,
+  },
+);
+
+const statementArb: fc.Arbitrary<JsonObject> = fc
+  .record({
+    effect: fc.constantFrom("Allow", "Allow", "Deny"),
+    notPrincipal: fc.boolean(),
+    principal: principalArb,
+    notAction: fc.integer({ min: 0, max: 5 }),
+    actions: fc.uniqueArray(fc.constantFrom(...ACTIONS), { minLength: 1, maxLength: 2 }),
+    notResource: fc.integer({ min: 0, max: 7 }),
+    resource: fc.constantFrom(...RESOURCES),
+    condition: conditionArb,
+  })
+  .map(({ effect, notPrincipal, principal, notAction, actions, notResource, resource, condition }) => {
+    const stmt: JsonObject = { Effect: effect };
+    // NotPrincipal mostly with Deny, where AWS documents it; now and then with Allow.
+    const useNotPrincipal = principal !== "*" && notPrincipal && (effect === "Deny" || notAction === 0);
+    stmt[useNotPrincipal ? "NotPrincipal" : "Principal"] = principal;
+    stmt[notAction === 0 ? "NotAction" : "Action"] = actions.length === 1 ? actions[0] : actions;
+    stmt[notResource === 0 ? "NotResource" : "Resource"] = resource;
+    if (condition !== undefined) {
+      stmt.Condition = condition;
+    }
+    return stmt;
+  });
+
+const statementsArb = fc.array(statementArb, { minLength: 1, maxLength: 3 });
+
+/** A pair of policies (`undefined`: no policy), and whether the model is told the workspace's account. */
+interface PolicyPair {
+  before: JsonObject | undefined;
+  after: JsonObject | undefined;
+  knowsAccount: boolean;
+}
+
+const document = (statements: JsonObject[]): JsonObject => ({ Version: "2012-10-17", Statement: statements });
+
+/** A small edit of a statement list: one statement added, removed, replaced, or one element of it changed. */
+const editedArb = (statements: JsonObject[]): fc.Arbitrary<JsonObject[]> =>
+  fc.oneof(
+    statementArb.map((added) => [...statements, added]),
+    fc.nat({ max: statements.length - 1 }).map((index) => statements.filter((_, i) => i !== index)),
+    fc
+      .tuple(fc.nat({ max: statements.length - 1 }), statementArb)
+      .map(([index, replacement]) => statements.map((stmt, i) => (i === index ? replacement : stmt))),
+    fc
+      .tuple(
+        fc.nat({ max: statements.length - 1 }),
+        statementArb,
+        fc.constantFrom("Effect", "Principal", "Action", "Resource", "Condition"),
+      )
+      .map(([index, donor, element]) =>
+        statements.map((stmt, i) => (i === index ? withElement(stmt, donor, element) : stmt)),
+      ),
+  );
+
+/** `stmt` with one element (or its `Not…` twin) taken from `donor`. */
+function withElement(stmt: JsonObject, donor: JsonObject, element: string): JsonObject {
+  const out: JsonObject = { ...stmt };
+  for (const key of [element, `Not${element}`]) {
+    delete out[key];
+    if (donor[key] !== undefined) {
+      out[key] = donor[key];
+    }
+  }
+  return out;
+}
+
+const pairArb: fc.Arbitrary<PolicyPair> = fc
+  .tuple(
+    fc.oneof(
+      { arbitrary: fc.tuple(statementsArb, statementsArb), weight: 2 },
+      { arbitrary: statementsArb.chain((before) => fc.tuple(fc.constant(before), editedArb(before))), weight: 5 },
+    ),
+    fc.integer({ min: 0, max: 19 }),
+    fc.boolean(),
+  )
+  .map(([[before, after], missing, knowsAccount]) => ({
+    before: missing === 0 ? undefined : document(before),
+    after: missing === 1 || after.length === 0 ? undefined : document(after),
+    knowsAccount,
+  }));
+
+// ---------------------------------------------------------------------------------------------------------
+// The comparison.
+
+/** A request whose decision changes, for the failure message. */
+interface Witness {
+  caller: string;
+  action: string;
+  context: Readonly<Record<string, ContextValue>>;
+  identityAllows: boolean;
+  readings: OracleReadings;
+}
+
+interface Verdict {
+  gained?: Witness;
+  lost?: Witness;
+  change: AccessChange;
+}
+
+/**
+ * The first request (under any reading of the oracle) that `after` allows and `before` does not. Readings are
+ * asked only where they can differ: `notPrincipal` when the pair has a NotPrincipal, `accountPrincipal` for a
+ * caller whose identity policy does not allow.
+ */
+function firstGain(before: CompiledPolicy, after: CompiledPolicy, hasNotPrincipal: boolean): Witness | undefined {
+  for (const shape of SHAPES) {
+    for (const readings of ALL_READINGS) {
+      if (
+        (!hasNotPrincipal && readings.notPrincipal !== "every-level") ||
+        (shape.identityAllows && readings.accountPrincipal !== "delegates")
+      ) {
+        continue;
+      }
+      const allowedAfter = after.decideActions(shape, SUPPORTED_ACTIONS, readings);
+      if (!allowedAfter.includes("allow")) {
+        continue;
+      }
+      const allowedBefore = before.decideActions(shape, SUPPORTED_ACTIONS, readings);
+      const index = allowedAfter.findIndex((decision, i) => decision === "allow" && allowedBefore[i] !== "allow");
+      if (index >= 0) {
+        return { ...shape, caller: callerLabel(shape.caller), action: SUPPORTED_ACTIONS[index], readings };
+      }
+    }
+  }
+  return undefined;
+}
+
+/** The options provider/review.ts passes, with the account when the pair says the user gave it. */
+function optionsFor(pair: PolicyPair): AccessOptions {
+  const options: AccessOptions = { workspaceId: WORKSPACE.workspaceId, partition: "aws", region: WORKSPACE.region };
+  if (pair.knowsAccount) {
+    options.accountId = W;
+  }
+  return options;
+}
+
+const verdicts = new Map<string, Verdict>();
+
+function verdict(pair: PolicyPair): Verdict {
+  const key = JSON.stringify(pair);
+  let found = verdicts.get(key);
+  if (found === undefined) {
+    const before = compilePolicy(pair.before, WORKSPACE);
+    const after = compilePolicy(pair.after, WORKSPACE);
+    const change = accessChange(
+      pair.before === undefined ? undefined : JSON.stringify(pair.before),
+      pair.after === undefined ? undefined : JSON.stringify(pair.after),
+      optionsFor(pair),
+    );
+    const hasNotPrincipal = key.includes('"NotPrincipal"');
+    found = {
+      gained: firstGain(before, after, hasNotPrincipal),
+      lost: firstGain(after, before, hasNotPrincipal),
+      change,
+    };
+    verdicts.set(key, found);
+  }
+  return found;
+}
+
+function describePair(pair: PolicyPair, witness: Witness | undefined, change: AccessChange): string {
+  return [
+    `before: ${JSON.stringify(pair.before)}`,
+    `after:  ${JSON.stringify(pair.after)}`,
+    `account given to the model: ${pair.knowsAccount}`,
+    `request: ${JSON.stringify(witness)}`,
+    `model: ${change.summary}`,
+  ].join("\n");
+}
+
+describe("access review soundness against an IAM decision oracle", function () {
+  this.timeout(600000);
+  const pairs: PolicyPair[] = [];
+
+  before(() => {
+    pairs.push(...fc.sample(pairArb, { numRuns: RUNS, seed: SEED }));
+    const counts = {
+      pairs: pairs.length,
+      gaining: 0,
+      losing: 0,
+      unsoundBroadening: 0,
+      unsoundNarrowing: 0,
+      falseGainsFlagged: 0,
+      falseGainsUnflagged: 0,
+      falseLossesFlagged: 0,
+      falseLossesUnflagged: 0,
+    };
+    const started = Date.now();
+    for (const pair of pairs) {
+      const { gained, lost, change } = verdict(pair);
+      counts.gaining += gained ? 1 : 0;
+      counts.losing += lost ? 1 : 0;
+      counts.unsoundBroadening += gained && !change.broadening ? 1 : 0;
+      counts.unsoundNarrowing += lost && !change.narrowing ? 1 : 0;
+      if (!gained && change.broadening) {
+        counts[change.gains.some((gain) => gain.approximate) ? "falseGainsFlagged" : "falseGainsUnflagged"] += 1;
+      }
+      if (!lost && change.narrowing) {
+        counts[change.losses.some((loss) => loss.approximate) ? "falseLossesFlagged" : "falseLossesUnflagged"] += 1;
+      }
+    }
+    console.log(
+      `      access soundness (seed ${SEED}, ${Date.now() - started} ms): ${Object.entries(counts)
+        .map(([name, count]) => `${name} ${count}`)
+        .join(", ")}`,
+    );
+  });
+
+  it("the pairs exercise both gains and losses of access", () => {
+    assert.ok(pairs.some((pair) => verdict(pair).gained !== undefined));
+    assert.ok(pairs.some((pair) => verdict(pair).lost !== undefined));
+  });
+
+  it("reports broadening whenever IAM allows some request after that it did not allow before", () => {
+    fc.assert(
+      fc.property(pairArb, (pair) => {
+        const { gained, change } = verdict(pair);
+        assert.ok(gained === undefined || change.broadening, describePair(pair, gained, change));
+      }),
+      { numRuns: RUNS, seed: SEED },
+    );
+  });
+
+  it("reports narrowing whenever IAM allowed some request before that it does not allow after", () => {
+    fc.assert(
+      fc.property(pairArb, (pair) => {
+        const { lost, change } = verdict(pair);
+        assert.ok(lost === undefined || change.narrowing, describePair(pair, lost, change));
+      }),
+      { numRuns: RUNS, seed: SEED },
+    );
+  });
+});
