@@ -166,7 +166,7 @@ export interface CompiledPolicy {
  */
 export function compilePolicy(policy: unknown, workspace: OracleWorkspace): CompiledPolicy {
   const statements = policy === undefined ? [] : readStatements(policy);
-  const actionCache = new Map<string, boolean[]>();
+  const actionCache = new WeakMap<readonly string[], boolean[][]>();
   const resourceCache = new Map<string, boolean[]>();
   const decideActions = (
     request: Omit<IamRequest, "action">,
@@ -177,19 +177,21 @@ export function compilePolicy(policy: unknown, workspace: OracleWorkspace): Comp
     const resource = request.resource ?? workspaceArn(workspace);
     const resourceHits = cached(resourceCache, resource, () => statements.map((s) => resourceMatches(s, resource)));
     const identityAllows = request.identityAllows ?? true;
+    const actionHits = cachedWeak(actionCache, actions, () =>
+      actions.map((action) => statements.map((s) => actionMatches(s, action))),
+    );
     let context: Map<string, readonly string[]> | undefined;
     // Whether each statement applies to this caller, resource and context, whatever the action.
     const applicable = statements.map((stmt, index) => {
       if (!resourceHits[index] || !principalApplies(stmt, caller, identityAllows, workspace.partition, readings)) {
         return false;
       }
-      context ??= requestContext(caller, request.context ?? {}, workspace.partition);
+      context ??= cachedContext(caller, request.context ?? NO_CONTEXT, workspace.partition);
       return conditionsHold(stmt.conditions, context);
     });
-    return actions.map((action) => {
-      const actionHits = cached(actionCache, action, () => statements.map((s) => actionMatches(s, action)));
+    return actionHits.map((hits) => {
       const applies = (effect: Effect): boolean =>
-        statements.some((stmt, index) => stmt.effect === effect && applicable[index] && actionHits[index]);
+        statements.some((stmt, index) => stmt.effect === effect && applicable[index] && hits[index]);
       if (applies("Deny")) {
         return "explicit-deny";
       }
@@ -207,6 +209,29 @@ export function compilePolicy(policy: unknown, workspace: OracleWorkspace): Comp
     decide: (request, readings) => decideActions(request, [request.action], readings)[0],
     decideActions,
   };
+}
+
+function cachedWeak<K extends object, T>(cache: WeakMap<K, T>, key: K, compute: () => T): T {
+  let value = cache.get(key);
+  if (value === undefined) {
+    value = compute();
+    cache.set(key, value);
+  }
+  return value;
+}
+
+const NO_CONTEXT: Readonly<Record<string, ContextValue>> = {};
+const contextCache = new WeakMap<Caller, WeakMap<object, Map<string, Map<string, readonly string[]>>>>();
+
+/** The request context of a caller and given keys, built once per (caller, context, partition) object. */
+function cachedContext(
+  caller: Caller,
+  given: Readonly<Record<string, ContextValue>>,
+  partition: string,
+): Map<string, readonly string[]> {
+  const byContext = cachedWeak(contextCache, caller, () => new WeakMap());
+  const byPartition = cachedWeak(byContext, given, () => new Map<string, Map<string, readonly string[]>>());
+  return cached(byPartition, partition, () => requestContext(caller, given, partition));
 }
 
 function cached<T>(cache: Map<string, T>, key: string, compute: () => T): T {
@@ -832,9 +857,15 @@ function arnMatches(pattern: string, value: string): boolean {
 
 /** The six components of an ARN (the last keeps its colons), or undefined when there are fewer. */
 function arnComponents(arn: string): string[] | undefined {
+  return cached(arnCache, arn, () => splitArn(arn)) ?? undefined;
+}
+
+const arnCache = new Map<string, string[] | null>();
+
+function splitArn(arn: string): string[] | null {
   const parts = arn.split(":");
   if (parts.length < 6) {
-    return undefined;
+    return null;
   }
   return [...parts.slice(0, 5), parts.slice(5).join(":")];
 }
