@@ -23,7 +23,7 @@ import {
 // `arn:aws:aps:*`, NotPrincipal with Deny, ArnLike with too few components, conditions IAM callers can never
 // meet, service principals and anonymous callers.
 //
-// ACCESS_SOUNDNESS_RUNS sets the number of pairs (default 3000) and ACCESS_SOUNDNESS_SEED the seed (default 15).
+// ACCESS_SOUNDNESS_RUNS sets the number of pairs (default 6000) and ACCESS_SOUNDNESS_SEED the seed (default 15).
 
 type Json = null | boolean | number | string | Json[] | JsonObject;
 interface JsonObject {
@@ -35,7 +35,7 @@ const A = "111122223333";
 const B = "444455556666";
 const WORKSPACE: OracleWorkspace = { partition: "aws", region: "us-east-1", accountId: W, workspaceId: "ws-1" };
 const WS_ARN = workspaceArn(WORKSPACE);
-const RUNS = Number(process.env.ACCESS_SOUNDNESS_RUNS ?? 3000);
+const RUNS = Number(process.env.ACCESS_SOUNDNESS_RUNS ?? 6000);
 const SEED = Number(process.env.ACCESS_SOUNDNESS_SEED ?? 15);
 
 // ---------------------------------------------------------------------------------------------------------
@@ -47,37 +47,64 @@ interface RequestShape {
   identityAllows: boolean;
 }
 
-const IAM_CONTEXTS: Readonly<Record<string, ContextValue>>[] = [
-  {},
+type Carrier = "iam" | "service" | "anonymous";
+
+/**
+ * One dimension of the request context: the keys it sets, who can carry them, and the values a request may
+ * have (`{}`: the keys are absent). A pair is judged on every combination of the dimensions its conditions
+ * mention (the others cannot change a decision), so no request the vocabulary can tell apart is missed.
+ */
+interface Dimension {
+  keys: string[];
+  carriers: Carrier[];
+  values: Readonly<Record<string, ContextValue>>[];
+}
+
+const DIMENSIONS: Dimension[] = [
   {
-    "aws:SourceIp": "10.1.2.3",
-    "aws:SecureTransport": "true",
-    "aws:PrincipalOrgID": "o-1",
-    "aws:PrincipalOrgPaths": ["o-1/r-1/ou-1/"],
-    "aws:CurrentTime": "2026-06-01T00:00:00Z",
-    "aws:MultiFactorAuthAge": "100",
-    "aws:SourceVpc": "vpc-1",
+    keys: ["aws:SourceIp"],
+    carriers: ["iam", "anonymous"],
+    values: [{}, { "aws:SourceIp": "10.1.2.3" }, { "aws:SourceIp": "192.0.2.7" }],
   },
   {
-    "aws:SourceIp": "192.0.2.7",
-    "aws:SecureTransport": "false",
-    "aws:PrincipalOrgID": "o-2",
-    "aws:PrincipalOrgPaths": ["o-2/r-1/", "o-1/r-1/"],
-    "aws:CurrentTime": "2025-01-01T00:00:00Z",
+    keys: ["aws:SecureTransport"],
+    carriers: ["iam", "service", "anonymous"],
+    values: [{}, { "aws:SecureTransport": "true" }, { "aws:SecureTransport": "false" }],
   },
-];
-const SERVICE_CONTEXTS: Readonly<Record<string, ContextValue>>[] = [
-  { "aws:SecureTransport": "true" },
   {
-    "aws:SourceArn": `arn:aws:grafana:us-east-1:${W}:/workspaces/g-1`,
-    "aws:SourceAccount": W,
-    "aws:SecureTransport": "true",
+    keys: ["aws:PrincipalOrgID"],
+    carriers: ["iam"],
+    values: [{}, { "aws:PrincipalOrgID": "o-1" }, { "aws:PrincipalOrgID": "o-2" }],
   },
-  { "aws:SourceArn": `arn:aws:grafana:us-east-1:${A}:/workspaces/g-2`, "aws:SourceAccount": A },
-];
-const ANONYMOUS_CONTEXTS: Readonly<Record<string, ContextValue>>[] = [
-  {},
-  { "aws:SourceIp": "10.1.2.3", "aws:SecureTransport": "true" },
+  {
+    keys: ["aws:PrincipalOrgPaths"],
+    carriers: ["iam"],
+    values: [
+      {},
+      { "aws:PrincipalOrgPaths": ["o-1/r-1/ou-1/"] },
+      { "aws:PrincipalOrgPaths": ["o-2/r-1/", "o-1/r-1/"] },
+      { "aws:PrincipalOrgPaths": ["o-2/r-1/"] },
+    ],
+  },
+  {
+    keys: ["aws:CurrentTime"],
+    carriers: ["iam", "service", "anonymous"],
+    values: [{ "aws:CurrentTime": "2026-06-01T00:00:00Z" }, { "aws:CurrentTime": "2025-01-01T00:00:00Z" }],
+  },
+  {
+    keys: ["aws:MultiFactorAuthAge"],
+    carriers: ["iam"],
+    values: [{}, { "aws:MultiFactorAuthAge": "100" }, { "aws:MultiFactorAuthAge": "7200" }],
+  },
+  {
+    keys: ["aws:SourceArn", "aws:SourceAccount"],
+    carriers: ["service"],
+    values: [
+      {},
+      { "aws:SourceArn": `arn:aws:grafana:us-east-1:${W}:/workspaces/g-1`, "aws:SourceAccount": W },
+      { "aws:SourceArn": `arn:aws:grafana:us-east-1:${A}:/workspaces/g-2`, "aws:SourceAccount": A },
+    ],
+  },
 ];
 
 const IAM_CALLERS: Caller[] = [
@@ -91,30 +118,53 @@ const IAM_CALLERS: Caller[] = [
   { kind: "session", accountId: A, role: "Writer", session: "s2" },
   { kind: "session", accountId: B, role: "Reader", session: "s1" },
 ];
+const SERVICE_CALLERS: Caller[] = [
+  { kind: "service", service: "grafana.amazonaws.com" },
+  { kind: "service", service: "logs.amazonaws.com" },
+];
 
-function requestShapes(): RequestShape[] {
+/** Every combination of the values of the dimensions a carrier has. */
+function contexts(dimensions: readonly Dimension[], carrier: Carrier): Readonly<Record<string, ContextValue>>[] {
+  let out: Readonly<Record<string, ContextValue>>[] = [{}];
+  for (const dimension of dimensions.filter((d) => d.carriers.includes(carrier))) {
+    out = out.flatMap((context) => dimension.values.map((value) => ({ ...context, ...value })));
+  }
+  return out;
+}
+
+const shapesCache = new Map<string, RequestShape[]>();
+
+/** The requests that can tell two policies apart, given the text of the pair (for the condition keys it names). */
+function requestShapes(pairText: string): RequestShape[] {
+  const lower = pairText.toLowerCase();
+  const mentioned = DIMENSIONS.filter((d) => d.keys.some((key) => lower.includes(`"${key.toLowerCase()}"`)));
+  const signature = mentioned.map((d) => d.keys[0]).join(",");
+  const hit = shapesCache.get(signature);
+  if (hit) {
+    return hit;
+  }
   const shapes: RequestShape[] = [];
+  const iamContexts = contexts(mentioned, "iam");
   for (const caller of IAM_CALLERS) {
     // The identity side matters only in the workspace's own account (see the oracle's header).
     const sameAccountIdentity = caller.kind !== "root" && caller.accountId === W;
-    for (const context of IAM_CONTEXTS) {
+    for (const context of iamContexts) {
       for (const identityAllows of sameAccountIdentity ? [true, false] : [true]) {
         shapes.push({ caller, context, identityAllows });
       }
     }
   }
-  for (const service of ["grafana.amazonaws.com", "logs.amazonaws.com"]) {
-    for (const context of SERVICE_CONTEXTS) {
-      shapes.push({ caller: { kind: "service", service }, context, identityAllows: true });
+  for (const caller of SERVICE_CALLERS) {
+    for (const context of contexts(mentioned, "service")) {
+      shapes.push({ caller, context, identityAllows: true });
     }
   }
-  for (const context of ANONYMOUS_CONTEXTS) {
+  for (const context of contexts(mentioned, "anonymous")) {
     shapes.push({ caller: { kind: "anonymous" }, context, identityAllows: true });
   }
+  shapesCache.set(signature, shapes);
   return shapes;
 }
-
-const SHAPES = requestShapes();
 
 // ---------------------------------------------------------------------------------------------------------
 // The policies.
@@ -339,11 +389,12 @@ interface Verdict {
 function firstChanges(
   before: CompiledPolicy,
   after: CompiledPolicy,
+  shapes: readonly RequestShape[],
   hasNotPrincipal: boolean,
 ): { gained?: Witness; lost?: Witness } {
   let gained: Witness | undefined;
   let lost: Witness | undefined;
-  for (const shape of SHAPES) {
+  for (const shape of shapes) {
     for (const readings of ALL_READINGS) {
       if (
         (!hasNotPrincipal && readings.notPrincipal !== "every-level") ||
@@ -394,7 +445,7 @@ function verdict(pair: PolicyPair): Verdict {
     const before = compilePolicy(pair.before, WORKSPACE);
     const after = compilePolicy(pair.after, WORKSPACE);
     const hasNotPrincipal = key.includes('"NotPrincipal"');
-    found = { ...firstChanges(before, after, hasNotPrincipal), change };
+    found = { ...firstChanges(before, after, requestShapes(key), hasNotPrincipal), change };
     spent.oracleMs += performance.now() - oracleStarted;
     verdicts.set(key, found);
   }
