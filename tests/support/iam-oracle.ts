@@ -32,6 +32,9 @@
  *   (root: the account; user: the user and the account; role: the role and the account; session: the session,
  *   the role and the account). `"as-principal"`: the list read as a `Principal` (an account covers its
  *   identities, a role its sessions). Tests that must hold whatever AWS does ask both.
+ * - `"Principal": "*"` and `{"AWS": "*"}` are the same: everyone, anonymous callers and service principals
+ *   included (Principal element, "All principals"; some services are said to treat them differently, AMP is not
+ *   known to).
  * - A session is matched by its role's ARN in `Principal` (and by its own session ARN); `aws:PrincipalArn` of
  *   a session is the role's ARN (global condition keys), never the session's.
  * - The principal's own condition keys (`aws:PrincipalArn`, `aws:PrincipalAccount`, `aws:PrincipalType`,

@@ -4,6 +4,7 @@ import { SUPPORTED_ACTIONS } from "../../provider/policy";
 import {
   ALL_READINGS,
   type Caller,
+  compilePolicy,
   type Decision,
   type IamRequest,
   type OracleReadings,
@@ -590,6 +591,29 @@ describe("IAM decision oracle", () => {
       assert.equal(iamDecision(policy, WORKSPACE, { caller: userA, action }), "allow", action);
       assert.equal(iamDecision(other, WORKSPACE, { caller: userA, action }), "implicit-deny", action);
     }
+  });
+
+  it("decides many actions at once exactly as one at a time", () => {
+    const policy = {
+      Statement: [
+        allow({ Principal: { AWS: A }, Action: ["aps:Get*", "aps:RemoteWrite"] }),
+        deny({ Principal: "*", Action: "aps:GetLabels", Condition: { Bool: { "aws:SecureTransport": "false" } } }),
+      ],
+    };
+    const compiled = compilePolicy(policy, WORKSPACE);
+    for (const caller of [rootW, userW, sessionA, grafana, anonymous]) {
+      for (const context of [{}, { "aws:SecureTransport": "false" }]) {
+        const request = { caller, context, identityAllows: false };
+        const together = compiled.decideActions(request, SUPPORTED_ACTIONS);
+        const apart = SUPPORTED_ACTIONS.map((action) => iamDecision(policy, WORKSPACE, { ...request, action }));
+        assert.deepEqual(together, apart);
+      }
+    }
+    assert.equal(compiled.decide({ caller: sessionA, action: "aps:GetLabels", context: {} }), "allow");
+    assert.equal(
+      compiled.decide({ caller: sessionA, action: "aps:GetLabels", context: { "aws:SecureTransport": "false" } }),
+      "explicit-deny",
+    );
   });
 
   it("refuses a context that gives a caller's own keys or gives aws:SourceArn to an IAM caller", () => {
