@@ -147,7 +147,7 @@ function requestShapes(pairText: string): RequestShape[] {
   const iamContexts = contexts(mentioned, "iam");
   for (const caller of IAM_CALLERS) {
     // The identity side matters only in the workspace's own account (see the oracle's header).
-    const sameAccountIdentity = caller.kind !== "root" && caller.accountId === W;
+    const sameAccountIdentity = caller.kind !== "root" && "accountId" in caller && caller.accountId === W;
     for (const context of iamContexts) {
       for (const identityAllows of sameAccountIdentity ? [true, false] : [true]) {
         shapes.push({ caller, context, identityAllows });

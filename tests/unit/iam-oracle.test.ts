@@ -602,7 +602,8 @@ describe("IAM decision oracle", () => {
     };
     const compiled = compilePolicy(policy, WORKSPACE);
     for (const caller of [rootW, userW, sessionA, grafana, anonymous]) {
-      for (const context of [{}, { "aws:SecureTransport": "false" }]) {
+      const contexts: Record<string, string>[] = [{}, { "aws:SecureTransport": "false" }];
+      for (const context of contexts) {
         const request = { caller, context, identityAllows: false };
         const together = compiled.decideActions(request, SUPPORTED_ACTIONS);
         const apart = SUPPORTED_ACTIONS.map((action) => iamDecision(policy, WORKSPACE, { ...request, action }));
