@@ -16,6 +16,13 @@
  *   evaluation logic); a service principal and an anonymous caller have no identity policy: the resource
  *   policy's Allow alone decides.
  *
+ * Checked once by hand (2026-12-06) against a third-party simulator, @cloud-copilot/iam-simulate 0.1.173 (not a
+ * dependency: AGPL), on 6,000 random requests over the soundness test's vocabulary: the same decision in 5,870;
+ * 80 more under another of the readings below (it reads NotPrincipal "as-principal"); the other 50 involve a
+ * principal or NotResource ARN of another partition, which it matches regardless of the partition. On this
+ * file's truth table it differs only there, on the readings, and on the root user (it gives root no access
+ * without an identity policy).
+ *
  * Choices (the identity side and the readings the documentation leaves open):
  * - The identity side is one boolean per request, `identityAllows` (default true: "can this request EVER be
  *   allowed"). The soundness test asks both values for callers of the workspace's own account, where the
