@@ -4,7 +4,7 @@
  */
 import * as lifecycle from "../provider/lifecycle";
 import type { PolicyDocument } from "../provider/policy";
-import { defaultPollSchedule, nextPollDelay } from "../provider/wait";
+import { defaultPollSchedule, nextPollDelay } from "../provider/time";
 import { countCalls, shortOp, startEmulator, totalCalls } from "./lib/emulator";
 import { type BenchOptions, type Verdict, mark } from "./lib/section";
 import { fmt, summarize, table } from "./lib/stats";

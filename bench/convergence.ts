@@ -5,7 +5,7 @@
  * concurrent operations in one process, where the waiter learns the transition from the operations finished.
  */
 import * as lifecycle from "../provider/lifecycle";
-import { defaultPollSchedule, processTransitions } from "../provider/wait";
+import { defaultPollSchedule, processTransitions } from "../provider/time";
 import { predictedPolls, remoteWrite } from "./api-economy";
 import { startEmulator } from "./lib/emulator";
 import { engineDefaultParallelism } from "./lib/machine";

@@ -3,9 +3,8 @@
  * on as many workspaces by as many concurrent operations as the engine runs by default, with the emulator
  * answering 429 above N calls per second. (The same through the engine is in ./engine.ts.)
  */
-import { resetSharedLimiter } from "../provider/limiter";
 import * as lifecycle from "../provider/lifecycle";
-import { processTransitions } from "../provider/wait";
+import { processTransitions, resetSharedLimiter } from "../provider/time";
 import { remoteWrite } from "./api-economy";
 import { type BenchEmulator, startEmulator, throttled } from "./lib/emulator";
 import { engineDefaultParallelism } from "./lib/machine";

@@ -5,7 +5,7 @@
 import type * as AmpSdk from "@aws-sdk/client-amp";
 
 import { NotFoundError, isAwsError } from "./errors";
-import { paced, sharedLimiter } from "./limiter";
+import { type Attempt, paced, sharedLimiter } from "./time";
 
 /** Where and how to reach AMP. Anything left out comes from the standard AWS chain and env vars. */
 export interface AmpSettings {
@@ -31,8 +31,8 @@ export interface PutResult {
 }
 
 /**
- * The calls the core makes. One attempt each: retries are the caller's, with its own deadline, and `signal`
- * aborts an attempt that would outlive it.
+ * The calls the core makes. One attempt each: retries are the caller's, with its own deadline, which `attempt`
+ * carries to the rate limiter, and its signal aborts an attempt that would outlive it.
  */
 export interface AmpApi {
   /**
@@ -40,7 +40,7 @@ export interface AmpApi {
    *
    * @throws NotFoundError when the workspace has no policy or does not exist.
    */
-  findResourcePolicy(workspaceId: string, signal?: AbortSignal): Promise<LivePolicy>;
+  findResourcePolicy(workspaceId: string, attempt?: Attempt): Promise<LivePolicy>;
   /** `PutResourcePolicy`; `revisionId` undefined overwrites, `NO_POLICY` writes only where none exists. */
   putResourcePolicy(
     request: {
@@ -49,19 +49,19 @@ export interface AmpApi {
       clientToken: string;
       revisionId?: string;
     },
-    signal?: AbortSignal,
+    attempt?: Attempt,
   ): Promise<PutResult>;
   /** `DeleteResourcePolicy`; `revisionId` undefined deletes whatever is there. */
   deleteResourcePolicy(
     request: { workspaceId: string; clientToken: string; revisionId?: string },
-    signal?: AbortSignal,
+    attempt?: Attempt,
   ): Promise<void>;
   /**
    * The workspace's status code (`ACTIVE`, `CREATING`, ...).
    *
    * @throws NotFoundError when the workspace does not exist.
    */
-  findWorkspaceStatus(workspaceId: string, signal?: AbortSignal): Promise<string>;
+  findWorkspaceStatus(workspaceId: string, attempt?: Attempt): Promise<string>;
 }
 
 /** AMP's own pattern for a workspace id (1-64 characters); check validates inputs against it. */
@@ -94,11 +94,13 @@ export function ampApi(settings: AmpSettings = {}): AmpApi {
     ].join(" "),
   );
   return {
-    async findResourcePolicy(workspaceId, signal) {
+    async findResourcePolicy(workspaceId, attempt) {
       checkPathLabel(workspaceId);
       try {
-        const out = await paced(limiter, () =>
-          client.send(new DescribeResourcePolicyCommand({ workspaceId }), { abortSignal: signal }),
+        const out = await paced(
+          limiter,
+          () => client.send(new DescribeResourcePolicyCommand({ workspaceId }), { abortSignal: attempt?.signal }),
+          attempt,
         );
         return {
           policyDocument: out.policyDocument ?? "",
@@ -109,22 +111,30 @@ export function ampApi(settings: AmpSettings = {}): AmpApi {
         throw notFoundOr(err, `AMP workspace ${workspaceId} has no resource policy`);
       }
     },
-    async putResourcePolicy(request, signal) {
+    async putResourcePolicy(request, attempt) {
       checkPathLabel(request.workspaceId);
-      const out = await paced(limiter, () =>
-        client.send(new PutResourcePolicyCommand(request), { abortSignal: signal }),
+      const out = await paced(
+        limiter,
+        () => client.send(new PutResourcePolicyCommand(request), { abortSignal: attempt?.signal }),
+        attempt,
       );
       return { policyStatus: out.policyStatus ?? "", revisionId: out.revisionId ?? "" };
     },
-    async deleteResourcePolicy(request, signal) {
+    async deleteResourcePolicy(request, attempt) {
       checkPathLabel(request.workspaceId);
-      await paced(limiter, () => client.send(new DeleteResourcePolicyCommand(request), { abortSignal: signal }));
+      await paced(
+        limiter,
+        () => client.send(new DeleteResourcePolicyCommand(request), { abortSignal: attempt?.signal }),
+        attempt,
+      );
     },
-    async findWorkspaceStatus(workspaceId, signal) {
+    async findWorkspaceStatus(workspaceId, attempt) {
       checkPathLabel(workspaceId);
       try {
-        const out = await paced(limiter, () =>
-          client.send(new DescribeWorkspaceCommand({ workspaceId }), { abortSignal: signal }),
+        const out = await paced(
+          limiter,
+          () => client.send(new DescribeWorkspaceCommand({ workspaceId }), { abortSignal: attempt?.signal }),
+          attempt,
         );
         return out.workspace?.status?.statusCode ?? "";
       } catch (err) {

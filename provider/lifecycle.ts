@@ -24,15 +24,17 @@ import {
 } from "./policy";
 import { type ApprovalLevel, checkReviewInputs } from "./review";
 import {
+  type Attempt,
   type Clock,
   type PollSchedule,
+  RetriesExhaustedError,
   type TimingOptions,
   isCancellation,
   pause,
   systemClock,
   waitFor,
   withRetries,
-} from "./wait";
+} from "./time";
 
 /** The inputs of a `ResourcePolicy`, unwrapped. */
 export interface ResourcePolicyInputs {
@@ -464,8 +466,8 @@ export async function remove(
   try {
     for (let attempt = 1; ; attempt++) {
       try {
-        await op.retry((signal) =>
-          op.api.deleteResourcePolicy({ workspaceId, clientToken, revisionId: expected }, signal),
+        await op.retry((thisAttempt) =>
+          op.api.deleteResourcePolicy({ workspaceId, clientToken, revisionId: expected }, thisAttempt),
         );
         break;
       } catch (err) {
@@ -520,8 +522,8 @@ interface Operation {
   find(): Promise<LivePolicy | undefined>;
   /** The live policy once it is not transitioning (or undefined once it is gone). */
   settled(): Promise<LivePolicy | undefined>;
-  /** Runs one AMP call with retries; the call is given a signal that aborts it at the deadline. */
-  retry<T>(call: (signal: AbortSignal) => Promise<T>): Promise<T>;
+  /** Runs one AMP call with retries; the call is given an attempt whose signal aborts it at the deadline. */
+  retry<T>(call: (attempt: Attempt) => Promise<T>): Promise<T>;
   /**
    * Puts the document expecting a revision to be current, and waits until AMP shows that write ACTIVE.
    * Success always means a live policy at the returned revision.
@@ -566,10 +568,10 @@ function begin(what: string, inputs: Partial<ResourcePolicyInputs>, context: Lif
     signal: context.signal,
   };
 
-  const retry = <T>(call: (signal: AbortSignal) => Promise<T>): Promise<T> => withRetries(call, timing);
+  const retry = <T>(call: (attempt: Attempt) => Promise<T>): Promise<T> => withRetries(call, timing);
   const find = async (): Promise<LivePolicy | undefined> => {
     try {
-      return await retry((signal) => api.findResourcePolicy(workspaceId, signal));
+      return await retry((thisAttempt) => api.findResourcePolicy(workspaceId, thisAttempt));
     } catch (err) {
       if (NotFoundError.isInstance(err)) {
         return undefined;
@@ -597,7 +599,7 @@ function begin(what: string, inputs: Partial<ResourcePolicyInputs>, context: Lif
     );
   };
   const workspaceReady = async (): Promise<void> => {
-    const status = await retry((signal) => api.findWorkspaceStatus(workspaceId, signal));
+    const status = await retry((thisAttempt) => api.findWorkspaceStatus(workspaceId, thisAttempt));
     if (status === "ACTIVE") {
       return;
     }
@@ -607,7 +609,7 @@ function begin(what: string, inputs: Partial<ResourcePolicyInputs>, context: Lif
     await waitFor(
       `AMP workspace ${workspaceId} to become ACTIVE`,
       async () => {
-        const now = await retry((signal) => api.findWorkspaceStatus(workspaceId, signal));
+        const now = await retry((thisAttempt) => api.findWorkspaceStatus(workspaceId, thisAttempt));
         if (now !== "ACTIVE" && now !== "CREATING" && now !== "UPDATING") {
           throw new Error(`AMP workspace ${workspaceId} became ${now} while waiting for it to be ACTIVE`);
         }
@@ -707,10 +709,10 @@ function begin(what: string, inputs: Partial<ResourcePolicyInputs>, context: Lif
       const clientToken = request.clientToken(expected, epoch - back);
       let revisionId: string;
       try {
-        ({ revisionId } = await retry((signal) =>
+        ({ revisionId } = await retry((thisAttempt) =>
           api.putResourcePolicy(
             { workspaceId, policyDocument: request.document, clientToken, revisionId: expected },
-            signal,
+            thisAttempt,
           ),
         ));
       } catch (err) {
@@ -747,8 +749,11 @@ function begin(what: string, inputs: Partial<ResourcePolicyInputs>, context: Lif
       const clientToken = fresh ? freshToken() : request.clientToken(expected, epoch);
       let revisionId: string;
       try {
-        ({ revisionId } = await retry((signal) =>
-          api.putResourcePolicy({ workspaceId, policyDocument: document, clientToken, revisionId: expected }, signal),
+        ({ revisionId } = await retry((thisAttempt) =>
+          api.putResourcePolicy(
+            { workspaceId, policyDocument: document, clientToken, revisionId: expected },
+            thisAttempt,
+          ),
         ));
       } catch (err) {
         if (!isAwsError(err, "ConflictException")) {
@@ -822,12 +827,10 @@ function begin(what: string, inputs: Partial<ResourcePolicyInputs>, context: Lif
 
   const wrap = (err: unknown): Error => {
     const cause = err instanceof Error ? err : new Error(String(err));
-    // withRetries marks the error it gave up on: say so, or a storm that outlasted the timeout reads as one error.
-    const attempts = typeof err === "object" && err !== null ? (err as { retryAttempts?: unknown }).retryAttempts : 0;
+    // withRetries says when it gave up: say so, or a storm that outlasted the timeout reads as one error.
+    const attempts = RetriesExhaustedError.isInstance(err) ? err.attempts : 0;
     const gaveUp =
-      typeof attempts === "number" && attempts > 0
-        ? ` (gave up after ${attempts} attempts: another would have passed waitTimeoutSeconds)`
-        : "";
+      attempts > 0 ? ` (gave up after ${attempts} attempts: another would have passed waitTimeoutSeconds)` : "";
     const message = `${what}: ${messageOf(err)}${gaveUp}`;
     const wrapped = PolicyConflictError.isInstance(err)
       ? new PolicyConflictError(message, { cause })

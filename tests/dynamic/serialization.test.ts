@@ -47,7 +47,9 @@ describe("serialization of the dynamic provider (real serializer, installed pack
   it("is the same text after the provider has made calls (the shared limiter's state is not captured)", async () => {
     // Module-level state of the core (the rate limiter, the learned transition times) must stay out of state.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const limiter = require(`${installedDir}/dist/provider/limiter.js`) as typeof import("../../provider/limiter");
+    const limiter = require(
+      `${installedDir}/dist/provider/time/limiter.js`,
+    ) as typeof import("../../provider/time/limiter");
     const shared = limiter.sharedLimiter();
     for (let i = 0; i < 5; i++) await shared.acquire();
     shared.onThrottled(await shared.acquire(), 1000);

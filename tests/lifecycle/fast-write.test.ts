@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 
 import { AmpEmulator } from "../../emulator";
 import * as lifecycle from "../../provider/lifecycle";
-import { type Clock, systemClock } from "../../provider/wait";
+import { type Clock, systemClock } from "../../provider/time";
 import { useEmulatorEnv } from "../support/env";
 
 const remoteWrite = JSON.stringify({

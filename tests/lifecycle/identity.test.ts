@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { AmpEmulator } from "../../emulator";
 import { PolicyConflictError } from "../../provider/errors";
 import * as lifecycle from "../../provider/lifecycle";
-import type { Clock } from "../../provider/wait";
+import type { Clock } from "../../provider/time";
 import { useEmulatorEnv } from "../support/env";
 
 // Whose write it is (issue 15, items 1 and 2): the client token of a create is derived from the resource's identity

@@ -7,7 +7,7 @@ import { ampApi } from "../../provider/amp";
 import { PolicyConflictError, WaitTimeoutError } from "../../provider/errors";
 import * as lifecycle from "../../provider/lifecycle";
 import { policiesEquivalent } from "../../provider/policy";
-import type { Clock } from "../../provider/wait";
+import type { Clock } from "../../provider/time";
 import { useEmulatorEnv } from "../support/env";
 
 // What success means and whose policy Pulumi may take: a create's success always leaves a live policy at the

@@ -3,13 +3,15 @@ import assert from "node:assert/strict";
 import { WaitTimeoutError } from "../../provider/errors";
 import {
   AdaptiveRateLimiter,
+  type Clock,
+  LimiterRefusalError,
+  RetriesExhaustedError,
   type Ticket,
   isLimiterRefusal,
-  operationDeadline,
   paced,
   sharedLimiter,
-} from "../../provider/limiter";
-import { type Clock, withRetries } from "../../provider/wait";
+  withRetries,
+} from "../../provider/time";
 
 /**
  * Simulated time: `sleep` registers a timer, and `run` fires timers in time order, letting every promise
@@ -267,10 +269,31 @@ describe("the shared adaptive rate limiter (fake clock)", () => {
     for (let i = 0; i < 40; i++) void limiter.acquire();
     let called = false;
     await assert.rejects(
-      operationDeadline.run(2000, () => paced(limiter, async () => (called = true))),
+      paced(limiter, async () => (called = true), { deadline: 2000, signal: new AbortController().signal }),
       (err: unknown) => isLimiterRefusal(err) && WaitTimeoutError.isInstance(err),
     );
     assert.equal(called, false, "nothing was sent");
+  });
+
+  it("lets a call through `paced` leave the queue when its attempt's signal aborts, sending nothing", async () => {
+    const time = new FakeTime();
+    const limiter = await learned20(time);
+    const controller = new AbortController();
+    let called = false;
+    const outcome = paced(limiter, async () => (called = true), {
+      deadline: Infinity,
+      signal: controller.signal,
+    }).then(
+      () => assert.fail("sent"),
+      (err: unknown) => err,
+    );
+    await time.settle();
+    assert.equal(limiter.state().waiting, 1, "the call waits for the service's window");
+    const reason = new Error("the attempt was cut off");
+    controller.abort(reason);
+    assert.equal(await outcome, reason);
+    assert.equal(called, false, "nothing was sent");
+    assert.equal(limiter.state().waiting, 0);
   });
 
   it("makes withRetries give up with the error that made it retry when the next turn would pass the deadline", async () => {
@@ -279,7 +302,7 @@ describe("the shared adaptive rate limiter (fake clock)", () => {
       name: "ThrottlingException",
       $metadata: { httpStatusCode: 429 },
     });
-    const refusal = Object.assign(new WaitTimeoutError("timed out: rate limiter", undefined), { limiterRefusal: true });
+    const refusal = new LimiterRefusalError("timed out: rate limiter");
     let attempts = 0;
     const done = withRetries(
       async () => {
@@ -293,8 +316,10 @@ describe("the shared adaptive rate limiter (fake clock)", () => {
     );
     await time.run();
     const err = await outcome;
-    assert.equal(err, throttled);
-    assert.equal((err as { retryAttempts?: number }).retryAttempts, 1);
+    assert.ok(RetriesExhaustedError.isInstance(err), String(err));
+    assert.equal(err.cause, throttled);
+    assert.equal(err.message, throttled.message);
+    assert.equal(err.attempts, 1);
   });
 
   it("keeps one limiter per AMP endpoint, region and profile", () => {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 
 import { WaitTimeoutError } from "../../provider/errors";
-import { type Clock, TransitionMemory, waitFor } from "../../provider/wait";
+import { type Clock, TransitionMemory, waitFor } from "../../provider/time";
 
 /** A clock whose sleeps advance time instantly. */
 function fakeClock(): Clock {

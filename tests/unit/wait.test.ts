@@ -2,15 +2,18 @@ import assert from "node:assert/strict";
 
 import { WaitTimeoutError } from "../../provider/errors";
 import {
+  type Attempt,
   type Clock,
+  RetriesExhaustedError,
   backoffDelay,
   isRetryable,
   minAttemptMs,
   nextPollDelay,
   pause,
+  systemClock,
   waitFor,
   withRetries,
-} from "../../provider/wait";
+} from "../../provider/time";
 
 /** A clock whose sleeps advance time instantly, recording each one. */
 function fakeClock(random = 0.5): Clock & { sleeps: number[] } {
@@ -250,6 +253,43 @@ describe("retries", () => {
     );
     assert.ok(calls > 3 && calls < 20, `${calls} calls`);
     assert.ok(clock.now() <= 10_000);
+  });
+
+  it("counts the attempts in an error of its own when it gives up, and leaves the AWS SDK error untouched", async () => {
+    const clock = fakeClock();
+    const throttled = Object.assign(new Error("slow down"), {
+      name: "ThrottlingException",
+      $metadata: { httpStatusCode: 429 },
+    });
+    let calls = 0;
+    const err = await withRetries(
+      async () => {
+        calls++;
+        throw throttled;
+      },
+      { clock, deadline: 10_000 },
+    ).then(
+      () => assert.fail("succeeded"),
+      (e: unknown) => e,
+    );
+    assert.deepEqual(Object.keys(throttled).sort(), ["$metadata", "name"], "the AWS SDK error gained no field");
+    assert.ok(RetriesExhaustedError.isInstance(err), String(err));
+    assert.equal(err.attempts, calls);
+    assert.equal(err.cause, throttled);
+    assert.equal(err.message, "slow down");
+    assert.ok(isRetryable(err), "a wait that polls through withRetries counts it as a failed poll");
+  });
+
+  it("hands each attempt its signal and, on the real clock, the operation's deadline (none on another clock)", async () => {
+    const deadline = Date.now() + 60_000;
+    const real: Attempt[] = [];
+    await withRetries(async (attempt) => real.push(attempt), { clock: systemClock, deadline });
+    assert.equal(real.length, 1);
+    assert.equal(real[0].deadline, deadline);
+    assert.ok(real[0].signal instanceof AbortSignal && !real[0].signal.aborted);
+    const fake: Attempt[] = [];
+    await withRetries(async (attempt) => fake.push(attempt), { clock: fakeClock(), deadline: 60_000 });
+    assert.equal(fake[0].deadline, Infinity, "a fake clock's deadline means nothing to the real-time limiter");
   });
 });
 

@@ -1,39 +1,18 @@
 /**
- * Time: the clock seam, polling (geometric, then around what this process has learned), and retries with
- * capped, jittered backoff, each attempt within its operation's deadline (which the rate limiter honours) and
- * ended at once when the operation is cancelled (the engine's `Cancel`).
+ * Polling: one waiter that owns the clock, the schedule (geometric, then around what this process has learned)
+ * and the deadline (an argument), for any status probe; a status already final at the first read ends the wait
+ * at once.
  */
-import { getRetryAfterHint, isServerError, isThrottlingError, isTransientError } from "@smithy/core/retry";
-import type { SdkError } from "@smithy/types";
-
-import { WaitTimeoutError, messageOf } from "./errors";
-import { isLimiterRefusal, operationDeadline, operationSignal } from "./limiter";
-
-/** Time as the core sees it, so tests can run waits without sleeping. */
-export interface Clock {
-  /** Milliseconds since some fixed origin. */
-  now(): number;
-  /** Resolves after `ms` milliseconds, or as soon as `signal` aborts. */
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
-  /** A number in [0, 1), for jitter. */
-  random(): number;
-}
-
-/** The real clock. */
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  sleep: (ms, signal) =>
-    new Promise((resolve) => {
-      const timer = setTimeout(done, Math.max(0, ms));
-      signal?.addEventListener("abort", done, { once: true });
-      function done(): void {
-        clearTimeout(timer);
-        signal?.removeEventListener("abort", done);
-        resolve();
-      }
-    }),
-  random: () => Math.random(),
-};
+import { WaitTimeoutError, messageOf } from "../errors";
+import { systemClock } from "./clock";
+import {
+  type OperationTiming,
+  cancellation,
+  isCancellation,
+  isRetryable,
+  minAttemptMs,
+  sleepUnlessCancelled,
+} from "./retry";
 
 /**
  * How status polls are spaced after the read at the start of a wait: the next after `firstDelayMs`, each later one
@@ -88,11 +67,8 @@ export interface ProbeResult<T> {
   value?: T;
 }
 
-/** Options shared by waits and retries. */
-export interface TimingOptions {
-  clock: Clock;
-  /** Absolute time (on `clock`) after which the operation gives up. */
-  deadline: number;
+/** Options of a wait; without the wait's own, also what retries and pauses take (`OperationTiming`). */
+export interface TimingOptions extends OperationTiming {
   /** A fixed poll schedule; without one, waits use the default schedule refined by what `transitions` learned. */
   schedule?: PollSchedule;
   /**
@@ -105,11 +81,6 @@ export interface TimingOptions {
    * clock: a test's fake time must not teach real waits). `null`: never learn.
    */
   transitions?: TransitionMemory | null;
-  /**
-   * Ends the operation's waits, pauses, retries and the AMP call in flight at once when it aborts (the engine's
-   * `Cancel`), with a `WaitTimeoutError` that says so (see `isCancellation`).
-   */
-  signal?: AbortSignal;
 }
 
 /**
@@ -301,206 +272,4 @@ export async function waitFor<T>(
       lastStatus = `error (${messageOf(err)})`;
     }
   }
-}
-
-const cancelledBrand = Symbol.for("pulumi-amp-resource-policy.Cancelled");
-
-/** A `WaitTimeoutError` for an operation cancelled (the engine's `Cancel`): like a deadline, the status is unknown. */
-function cancellation(message: string, lastStatus: string | undefined, signal?: AbortSignal): WaitTimeoutError {
-  return Object.assign(new WaitTimeoutError(message, lastStatus, { cause: signal?.reason }), {
-    [cancelledBrand]: true,
-  });
-}
-
-/** Whether `err` ended an operation because it was cancelled (the engine's `Cancel`), not because time ran out. */
-export function isCancellation(err: unknown): boolean {
-  return typeof err === "object" && err !== null && (err as Record<symbol, unknown>)[cancelledBrand] === true;
-}
-
-/** Sleeps `ms` on the operation's clock; throws `cancelled()` at once when the operation's signal aborts. */
-async function sleepUnlessCancelled(ms: number, options: TimingOptions, cancelled: () => Error): Promise<void> {
-  const { signal } = options;
-  if (ms <= 0 && !signal?.aborted) {
-    return;
-  }
-  if (signal === undefined) {
-    return options.clock.sleep(ms);
-  }
-  if (signal.aborted) {
-    throw cancelled();
-  }
-  let onAbort: (() => void) | undefined;
-  // A clock of a test may not know signals: the race ends the sleep whatever the clock does.
-  const aborted = new Promise<never>((_resolve, reject) => {
-    onAbort = () => reject(cancelled());
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
-  try {
-    await Promise.race([options.clock.sleep(ms, signal), aborted]);
-  } finally {
-    signal.removeEventListener("abort", onAbort!);
-  }
-  if (signal.aborted) {
-    throw cancelled();
-  }
-}
-
-/** Backoff for retries: exponential from `baseMs`, capped at `capMs`, with equal jitter. */
-export interface BackoffOptions {
-  baseMs: number;
-  capMs: number;
-}
-
-const defaultBackoff: BackoffOptions = { baseMs: 200, capMs: 5000 };
-
-/** The delay before retry number `attempt` (1-based): half fixed, half random, never above the cap. */
-export function backoffDelay(attempt: number, random: number, backoff: BackoffOptions = defaultBackoff): number {
-  const ceiling = Math.min(backoff.capMs, backoff.baseMs * 2 ** Math.min(attempt - 1, 30));
-  return Math.round(ceiling / 2 + (ceiling / 2) * random);
-}
-
-/** Whether an error is throttling, a 5xx, or a network failure: worth the same request again. */
-export function isRetryable(err: unknown): boolean {
-  if (typeof err !== "object" || err === null) {
-    return false;
-  }
-  const e = err as SdkError;
-  const status = e.$metadata?.httpStatusCode;
-  return isThrottlingError(e) || isTransientError(e) || isServerError(e) || (status !== undefined && status >= 500);
-}
-
-/**
- * Runs `call`, retrying retryable errors with backoff (honouring `Retry-After`, within the cap) until it
- * succeeds, fails otherwise, or the deadline would pass. The caller keeps the request (and its client token)
- * the same across attempts. An attempt still unanswered at the deadline is aborted through the signal it is
- * given.
- *
- * @throws WaitTimeoutError when the deadline passes during an attempt.
- */
-export async function withRetries<T>(
-  call: (signal: AbortSignal) => Promise<T>,
-  options: TimingOptions & { backoff?: BackoffOptions },
-): Promise<T> {
-  const { clock, deadline } = options;
-  const backoff = options.backoff ?? defaultBackoff;
-  let previous: unknown;
-  const cancelled = () =>
-    cancellation(
-      "cancelled by the engine before AMP answered; a request already sent was abandoned and may still take effect",
-      undefined,
-      options.signal,
-    );
-  for (let attempt = 1; ; attempt++) {
-    if (options.signal?.aborted) {
-      throw cancelled();
-    }
-    try {
-      // The deadline travels with the attempt to the shared rate limiter (limiter.ts), on the real clock only.
-      return await operationDeadline.run(clock === systemClock ? deadline : Infinity, () =>
-        beforeDeadline(call, options, cancelled),
-      );
-    } catch (err) {
-      if (isCancellation(err) || options.signal?.aborted) {
-        throw isCancellation(err) ? err : cancelled();
-      }
-      if (isLimiterRefusal(err) && previous !== undefined) {
-        // The limiter would send the next attempt after the deadline: give up with the error that made us retry.
-        throw Object.assign(previous as Error, { retryAttempts: attempt - 1 });
-      }
-      previous = err;
-      const hint = getRetryAfterHint((err as { $response?: unknown }).$response);
-      const hintMs = hint ? hint.getTime() - Date.now() : undefined;
-      if (!isRetryable(err)) {
-        throw err;
-      }
-      let delay = backoffDelay(attempt, clock.random(), backoff);
-      if (hintMs !== undefined) {
-        // At least the Retry-After asked for, plus up to 10 % so that the calls refused together come back apart.
-        const jittered = hintMs + 0.1 * Math.max(0, hintMs) * clock.random();
-        delay = Math.min(Math.max(delay, jittered), Math.max(backoff.capMs, 20_000));
-      }
-      if (clock.now() + delay > deadline) {
-        Object.assign(err as object, { retryAttempts: attempt });
-        throw err;
-      }
-      await sleepUnlessCancelled(delay, options, cancelled);
-    }
-  }
-}
-
-/** The longest delay `setTimeout` takes; a longer one fires at once. */
-const maxTimerMs = 2 ** 31 - 1;
-
-/**
- * One attempt of `call`, abandoned (and aborted through its signal) if it is still running at the deadline or
- * when the operation is cancelled: a service that accepts a connection and never answers must not hold an
- * operation past its timeout, nor past the engine's `Cancel`.
- */
-async function beforeDeadline<T>(
-  call: (signal: AbortSignal) => Promise<T>,
-  options: TimingOptions,
-  cancelled: () => Error,
-): Promise<T> {
-  const controller = new AbortController();
-  const { signal } = options;
-  let onCancel: (() => void) | undefined;
-  const cancel = new Promise<never>((_resolve, reject) => {
-    onCancel = () => {
-      const err = cancelled();
-      reject(err);
-      controller.abort(err);
-    };
-    signal?.addEventListener("abort", onCancel, { once: true });
-  });
-  const started = options.clock.now();
-  const remaining = Math.min(maxTimerMs, Math.max(0, options.deadline - started));
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => {
-      const waited = ((options.clock.now() - started) / 1000).toFixed(1);
-      const err = new WaitTimeoutError(
-        `timed out: AMP had not answered ${waited}s after the request was sent when the operation's time ` +
-          "(waitTimeoutSeconds) ran out; the request was abandoned and may still take effect",
-        undefined,
-      );
-      reject(err);
-      controller.abort(err);
-    }, remaining);
-  });
-  try {
-    // The limiter holds a call waiting for its turn only until the attempt is abandoned.
-    return await operationSignal.run(controller.signal, () => Promise.race([call(controller.signal), expired, cancel]));
-  } finally {
-    clearTimeout(timer);
-    signal?.removeEventListener("abort", onCancel!);
-  }
-}
-
-/** The least time left for an attempt after a pause; with less, the pause gives up instead. */
-export const minAttemptMs = 250;
-
-/**
- * Sleeps before attempt `attempt + 1` of something that keeps failing without being an error.
- *
- * @throws WaitTimeoutError naming `what` and the last error when the deadline would pass first.
- */
-export async function pause(what: string, attempt: number, options: TimingOptions, lastError?: unknown): Promise<void> {
-  const delay = backoffDelay(attempt, options.clock.random());
-  // The next attempt needs time of its own: one started a moment before the deadline is only cut off, and its
-  // "AMP had not answered" would hide the conflicts that used up the time.
-  if (options.clock.now() + delay + minAttemptMs > options.deadline) {
-    throw new WaitTimeoutError(
-      `timed out after ${attempt} attempts waiting for ${what} to succeed; last error: ${lastError === undefined ? "none" : messageOf(lastError)}`,
-      undefined,
-      { cause: lastError },
-    );
-  }
-  await sleepUnlessCancelled(delay, options, () =>
-    cancellation(
-      `cancelled by the engine after ${attempt} attempts waiting for ${what} to succeed; last error: ` +
-        (lastError === undefined ? "none" : messageOf(lastError)),
-      undefined,
-      options.signal,
-    ),
-  );
 }

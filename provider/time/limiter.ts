@@ -25,19 +25,28 @@
  *
  * There is one limiter per AMP endpoint, region and profile the process calls (AWS limits an account's calls
  * per region): in practice one per process. The AMP seam (provider/amp.ts) sends every call through
- * `paced`; the retry loop (provider/wait.ts) runs each attempt within `operationDeadline`, so the limiter
- * knows the deadline of the operation a call belongs to.
+ * `paced` with the `Attempt` the retry loop (retry.ts) gave it, so the limiter knows the deadline of the
+ * operation a call belongs to and the signal that abandons it.
  *
  * Its state is module-level and per process. That is safe for the dynamic provider: Pulumi's serializer
  * captures the provider module by reference (`require`), so nothing here is ever serialized.
  */
-import { AsyncLocalStorage } from "node:async_hooks";
-
 import { getRetryAfterHint, isThrottlingError } from "@smithy/core/retry";
 import type { SdkError } from "@smithy/types";
 
-import { WaitTimeoutError } from "./errors";
-import type { Clock } from "./wait";
+import { WaitTimeoutError } from "../errors";
+import { type Clock, systemClock } from "./clock";
+
+/** One try of one AMP call, as the retry loop hands it to the call and the call hands it to `paced`. */
+export interface Attempt {
+  /** Aborts the attempt (the operation was cancelled, or the attempt was cut off at the deadline). */
+  readonly signal: AbortSignal;
+  /**
+   * Real time (ms since the epoch) after which the attempt's operation gives up; `Infinity` when it runs on
+   * another clock (a test's fake time means nothing to the process's limiter, which runs on real time).
+   */
+  readonly deadline: number;
+}
 
 /** How the limiter learns and paces. */
 export interface RateLimiterOptions {
@@ -308,17 +317,36 @@ export class AdaptiveRateLimiter {
     }
   }
 
-  private deadlineError(now: number, expected: number, deadline: number): WaitTimeoutError {
+  private deadlineError(now: number, expected: number, deadline: number): LimiterRefusalError {
     const pace = this.state().pace;
-    const err = new WaitTimeoutError(
+    return new LimiterRefusalError(
       `timed out: AMP is throttling this account and the process's shared rate limiter ` +
         `(${pace === undefined ? "waiting for the service's window" : `pacing ${pace.toFixed(1)} calls/s`}, ` +
         `${this.queue.length} calls queued) would send this call ${((expected - now) / 1000).toFixed(1)}s from now, ` +
         `${((expected - deadline) / 1000).toFixed(1)}s after the operation's time (waitTimeoutSeconds) runs out; ` +
         "nothing was sent",
-      undefined,
     );
-    return Object.assign(err, { limiterRefusal: true });
+  }
+}
+
+const refusalBrand = Symbol.for("pulumi-amp-resource-policy.LimiterRefusal");
+
+/**
+ * The limiter's refusal of a call whose turn would come after its operation's deadline: nothing was sent. A
+ * `WaitTimeoutError` (the operation ran out of time), branded so that the retry loop can give up with the error
+ * that made it retry instead.
+ */
+export class LimiterRefusalError extends WaitTimeoutError {
+  /** @internal */
+  readonly [refusalBrand] = true;
+
+  /** Whether `err` is a `LimiterRefusalError`, from whichever copy of this module it came. */
+  static override isInstance(err: unknown): err is LimiterRefusalError {
+    return typeof err === "object" && err !== null && (err as Record<symbol, unknown>)[refusalBrand] === true;
+  }
+
+  constructor(message: string) {
+    super(message, undefined);
   }
 }
 
@@ -329,22 +357,17 @@ function abandoned(signal: AbortSignal | undefined): Error {
 }
 
 /** Whether `err` is the limiter's refusal of a call whose turn would come after its operation's deadline. */
-export function isLimiterRefusal(err: unknown): boolean {
-  return typeof err === "object" && err !== null && (err as { limiterRefusal?: unknown }).limiterRefusal === true;
+export function isLimiterRefusal(err: unknown): err is LimiterRefusalError {
+  return LimiterRefusalError.isInstance(err);
 }
-
-/** The deadline (ms since the epoch) of the operation the current call belongs to, if known. */
-export const operationDeadline = new AsyncLocalStorage<number>();
-
-/** The signal that aborts the current call's attempt (cancelled, or cut off at its deadline), if known. */
-export const operationSignal = new AsyncLocalStorage<AbortSignal>();
 
 /**
  * Runs one AMP call in its turn: waits for `limiter` to release it (refused at once if its turn would come
- * after the operation's deadline), and reports a 429 with its `Retry-After`.
+ * after `attempt`'s deadline; leaving the queue when its signal aborts), and reports a 429 with its
+ * `Retry-After`. Without an attempt the call has no deadline and cannot be abandoned while it waits.
  */
-export async function paced<T>(limiter: AdaptiveRateLimiter, call: () => Promise<T>): Promise<T> {
-  const ticket = await limiter.acquire(operationDeadline.getStore() ?? Infinity, operationSignal.getStore());
+export async function paced<T>(limiter: AdaptiveRateLimiter, call: () => Promise<T>, attempt?: Attempt): Promise<T> {
+  const ticket = await limiter.acquire(attempt?.deadline ?? Infinity, attempt?.signal);
   try {
     return await call();
   } catch (err) {
@@ -356,13 +379,6 @@ export async function paced<T>(limiter: AdaptiveRateLimiter, call: () => Promise
   }
 }
 
-/** Real time for the process's limiter (wait.ts's `systemClock`, which imports this module, is not loaded yet). */
-const realTime: Clock = {
-  now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms))),
-  random: () => Math.random(),
-};
-
 const shared = new Map<string, AdaptiveRateLimiter>();
 
 /**
@@ -372,7 +388,7 @@ const shared = new Map<string, AdaptiveRateLimiter>();
 export function sharedLimiter(key = ""): AdaptiveRateLimiter {
   let limiter = shared.get(key);
   if (limiter === undefined) {
-    limiter = new AdaptiveRateLimiter(realTime);
+    limiter = new AdaptiveRateLimiter(systemClock);
     shared.set(key, limiter);
   }
   return limiter;
