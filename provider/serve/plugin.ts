@@ -11,11 +11,11 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 
-import type { AmpSettings } from "./amp";
-import * as lifecycle from "./lifecycle";
-import { UNKNOWN } from "./policy";
-import { checkResource } from "./resource/check";
-import { REVIEW_CONFIG_KEYS, type ReviewSettings, checkReviewConfig, reviewSettingsFromConfig } from "./review";
+import type { AmpSettings } from "../amp";
+import * as lifecycle from "../lifecycle";
+import { UNKNOWN } from "../policy";
+import { checkResource } from "../resource/check";
+import { REVIEW_CONFIG_KEYS, type ReviewSettings, checkReviewConfig, reviewSettingsFromConfig } from "../review";
 import * as server from "./server";
 import type { PluginProvider, PropertyDiffKind, PropertyMap } from "./server";
 
