@@ -723,7 +723,7 @@ function overheadReport(
       "TODO: the plugin front door (`amp-resource-policy:index:ResourcePolicy`, executable " +
         "`pulumi-resource-amp-resource-policy`) was not available when this was measured. The harness measures it " +
         "as a second column automatically once `bin/pulumi-resource-amp-resource-policy` (or the same in the " +
-        "installed package) exists and `dist/provider/plugin.js` is built: the bench program declares the plugin's " +
+        "installed package) exists and `dist/provider/serve/plugin.js` is built: the bench program declares the plugin's " +
         "resource type with config `frontDoor: plugin`.",
     );
   }

@@ -4,7 +4,7 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 
-import { type AmpApi, type AmpSettings, type LivePolicy, ampApi, isWorkspaceId } from "./amp";
+import { type AmpApi, type AmpSettings, type LivePolicy, ampApi } from "./amp";
 import {
   NotFoundError,
   PolicyConflictError,
@@ -20,9 +20,8 @@ import {
   containsUnknown,
   policiesEquivalent,
   serializePolicy,
-  validatePolicy,
 } from "./policy";
-import { type ApprovalLevel, checkReviewInputs } from "./review";
+import type { ApprovalLevel } from "./review";
 import {
   type Attempt,
   type Clock,
@@ -78,19 +77,7 @@ export interface ResourcePolicyState extends ResourcePolicyInputs {
   revisionId: string;
 }
 
-/** A check failure: the property and what is wrong with it. */
-export interface CheckFailure {
-  property: string;
-  reason: string;
-}
-
-/** The outcome of `check`. */
-export interface CheckResult {
-  inputs: Record<string, unknown>;
-  failures: CheckFailure[];
-  /** Problems AWS would accept but the user should know about. */
-  warnings: string[];
-}
+export type { CheckFailure, CheckResult } from "./resource/check";
 
 /** The outcome of `diff`. */
 export interface DiffResult {
@@ -162,72 +149,14 @@ export const NO_POLICY = "NO_POLICY";
 const adoptedHere = new Map<string, string>();
 const adoptionKey = (workspaceId: string, revisionId: string): string => `${workspaceId}\u0000${revisionId}`;
 
-const clientTokenPattern = /^[!-~]{1,64}$/;
 const transitioning = new Set(["CREATING", "UPDATING", "DELETING"]);
 /** How long a policy blocking a create is re-read before it is reported: a deletion may not show at once. */
 const defaultVisibilityGraceMs = 5000;
 
 // ---------------------------------------------------------------------------------------------------------
-// check
+// check: provider/resource/check.ts (the pipeline both doors call; `check` is its validation, as 0.1.0 states call it)
 
-/**
- * Validates inputs before any API call. Never throws: each problem is a failure naming its property.
- * Values not known yet (during preview) are accepted.
- */
-export function check(news: Record<string, unknown>): CheckResult {
-  const failures: CheckFailure[] = [];
-  const warnings: string[] = [];
-  const fail = (property: string, reason: string): void => {
-    failures.push({ property, reason: `${property} ${reason}` });
-  };
-
-  const workspaceId = news.workspaceId;
-  if (workspaceId === undefined || workspaceId === null || workspaceId === "") {
-    fail("workspaceId", "is required: the id of the AMP workspace (e.g. ws-12345678-abcd-...)");
-  } else if (typeof workspaceId !== "string") {
-    fail("workspaceId", `must be a string, not ${describeType(workspaceId)}`);
-  } else if (workspaceId !== UNKNOWN && !isWorkspaceId(workspaceId)) {
-    fail(
-      "workspaceId",
-      `${JSON.stringify(workspaceId.length > 80 ? `${workspaceId.slice(0, 80)}...` : workspaceId)} is not a valid AMP workspace id (1-64 letters, digits, '-', '.', '_', starting with a letter or digit)`,
-    );
-  }
-
-  const validation = validatePolicy(news.policyDocument, typeof workspaceId === "string" ? workspaceId : undefined);
-  for (const error of validation.errors) {
-    fail("policyDocument", error);
-  }
-  warnings.push(...validation.warnings.map((warning) => `policyDocument ${warning}`));
-
-  const clientToken = news.clientToken;
-  if (clientToken !== undefined && clientToken !== UNKNOWN) {
-    if (typeof clientToken !== "string") {
-      fail("clientToken", `must be a string, not ${describeType(clientToken)}`);
-    } else if (!clientTokenPattern.test(clientToken)) {
-      fail("clientToken", "must be 1-64 printable ASCII characters without spaces");
-    }
-  }
-  const revisionId = news.revisionId;
-  if (revisionId !== undefined && revisionId !== UNKNOWN) {
-    if (typeof revisionId !== "string") {
-      fail("revisionId", `must be a string, not ${describeType(revisionId)}`);
-    } else if (revisionId === "" || revisionId.length > 256 || !/^[!-~]+$/.test(revisionId)) {
-      fail("revisionId", 'must be a revision id of the existing policy, or "NO_POLICY"');
-    }
-  }
-  const overwrite = news.overwriteExisting;
-  if (overwrite !== undefined && overwrite !== UNKNOWN && typeof overwrite !== "boolean") {
-    fail("overwriteExisting", `must be a boolean, not ${describeType(overwrite)}`);
-  }
-  const timeout = news.waitTimeoutSeconds;
-  if (timeout !== undefined && timeout !== UNKNOWN) {
-    if (typeof timeout !== "number" || !Number.isFinite(timeout) || timeout <= 0 || timeout > 86400) {
-      fail("waitTimeoutSeconds", "must be a number of seconds between 0 and 86400");
-    }
-  }
-  failures.push(...checkReviewInputs(news));
-  return { inputs: news, failures, warnings };
-}
+export { check } from "./resource/check";
 
 // ---------------------------------------------------------------------------------------------------------
 // diff
@@ -895,8 +824,4 @@ function clientTokenError(clientToken: string, userToken: string | undefined, ca
 
 function stripUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
-}
-
-function describeType(value: unknown): string {
-  return value === null ? "null" : Array.isArray(value) ? "an array" : typeof value;
 }

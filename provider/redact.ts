@@ -10,8 +10,6 @@
  *
  * A handful of IAM grammar words carry nothing secret and keep messages readable: see `PUBLIC_WORDS`.
  */
-import type { CheckResult } from "./lifecycle";
-
 /** What replaces a secret value in a message. */
 export const REDACTED = "[secret]";
 
@@ -150,7 +148,7 @@ function redactPrefixes(message: string, prefixes: readonly string[]): string {
 }
 
 /** A check result whose failures and warnings quote nothing of `secretValues`. */
-export function redactCheck<T extends Pick<CheckResult, "failures" | "warnings">>(
+export function redactCheck<T extends { failures: Array<{ property: string; reason: string }>; warnings: string[] }>(
   result: T,
   secretValues: readonly unknown[],
 ): T {
@@ -177,13 +175,16 @@ export const SECRET_INPUTS = "__secretInputs";
  * of the user's own over the provider) secrecy is unknown, and every input is treated as secret.
  */
 export function secretInputValues(news: Record<string, unknown>): unknown[] {
+  return secretInputNames(news).map((name) => news[name]);
+}
+
+/** The names of the inputs `news[SECRET_INPUTS]` names as secret; without that list, every input's. */
+export function secretInputNames(news: Record<string, unknown>): string[] {
   const names = news[SECRET_INPUTS];
   if (!Array.isArray(names)) {
-    return Object.entries(news)
-      .filter(([key]) => !key.startsWith("__"))
-      .map(([, value]) => value);
+    return Object.keys(news).filter((key) => !key.startsWith("__"));
   }
-  return names.filter((name): name is string => typeof name === "string").map((name) => news[name]);
+  return names.filter((name): name is string => typeof name === "string");
 }
 
 /** The workspace id to name a resource by in a message: `[secret]` when it is secret. */

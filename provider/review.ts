@@ -3,15 +3,15 @@
  * `ResourcePolicy` grants or takes away (the access model's table and one-line verdict), the approval gate
  * (`requireApproval` / `approvedAccess`) and the suppression of findings by code (`suppressFindings`).
  *
- * Everything here runs in check, where the engine gives the old inputs (the refreshed ones under `--refresh`)
- * and the new ones: it is pure and makes no API call. The front doors only log `diagnostics` and return the
- * failures; the settings that are provider-wide come from the environment (dynamic provider) or the provider's
- * config (plugin), read when the provider runs.
+ * Everything here runs in check (provider/resource/check.ts, the one pipeline both doors call), where the engine
+ * gives the old inputs (the refreshed ones under `--refresh`) and the new ones: it is pure and makes no API call.
+ * The settings that are provider-wide come from the environment (dynamic provider) or the provider's config
+ * (plugin), read when the provider runs.
  */
 import { createHash } from "node:crypto";
 
 import { type AccessChange, accessChange, formatAccessChange } from "./access";
-import { UNKNOWN, containsUnknown, policiesEquivalent, validatePolicy } from "./policy";
+import { UNKNOWN, containsUnknown, policiesEquivalent } from "./policy";
 
 // ---------------------------------------------------------------------------------------------------------
 // Types
@@ -379,77 +379,10 @@ export function redactReview(lines: string[], context: ReviewContext): string[] 
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// check: composition with the lifecycle's check
-
-/** A check result with the review applied: gate failures added, warnings of suppressed findings dropped. */
-export interface ReviewedCheck<T extends { failures: ReviewFailure[]; warnings: string[] }> {
-  result: T;
-  /** What the front door logs for the resource (the verdict, table and digest). */
-  diagnostics: string[];
-}
-
-/**
- * Applies the review to the outcome of `lifecycle.check(news)`: settings problems fail; a valid change is
- * reviewed (and gated); the warnings of suppressed findings (the resource's `suppressFindings` and the
- * provider's) are dropped. The one call each front door makes in check.
- */
-export function withAccessReview<T extends { failures: ReviewFailure[]; warnings: string[] }>(
-  checked: T,
-  olds: Record<string, unknown>,
-  news: Record<string, unknown>,
-  settings: ReviewSettings = {},
-  context: ReviewContext = {},
-): ReviewedCheck<T> {
-  const failures = [...checked.failures, ...(settings.problems ?? [])];
-  const codes = suppressedCodes(news, settings);
-  const warnings = codes.length > 0 ? suppressWarnings(checked.warnings, findingsOf(news), codes) : checked.warnings;
-  if (failures.length > 0) {
-    return { result: { ...checked, failures, warnings }, diagnostics: [] };
-  }
-  const review = reviewAccess(olds, news, settings, context);
-  if (review.failure !== undefined) {
-    failures.push(review.failure);
-  }
-  return { result: { ...checked, failures, warnings }, diagnostics: review.diagnostics };
-}
-
-/** A finding of `validatePolicy`, in the shape of IAM Access Analyzer's (the fields the suppression reads). */
-export interface ReviewFinding {
-  findingType: string;
-  issueCode: string;
-  message: string;
-}
+// check: what is suppressed (provider/resource/check.ts filters the typed findings by these codes)
 
 /** The finding codes suppressed for a resource: its own `suppressFindings` and the provider's, upper-cased. */
 export function suppressedCodes(news: Record<string, unknown>, settings: ReviewSettings = {}): string[] {
   const own = Array.isArray(news.suppressFindings) ? news.suppressFindings.filter((c) => typeof c === "string") : [];
   return [...new Set([...own, ...(settings.suppressFindings ?? [])].map((c) => c.toUpperCase()))];
-}
-
-/**
- * `warnings` without those of the findings whose `issueCode` is in `codes`. A check warning carries its
- * finding's message (`policyDocument <message>`); errors are never suppressed.
- */
-export function suppressWarnings(
-  warnings: string[],
-  findings: readonly ReviewFinding[],
-  codes: readonly string[],
-): string[] {
-  const suppressed = new Set(codes.map((c) => c.toUpperCase()));
-  const hidden = findings
-    .filter((f) => f.findingType !== "ERROR" && suppressed.has(f.issueCode.toUpperCase()))
-    .map((f) => f.message);
-  return warnings.filter(
-    (warning) => !hidden.some((message) => warning === message || warning.endsWith(` ${message}`)),
-  );
-}
-
-/** The findings of `validatePolicy` for these inputs (none until the policy model reports findings). */
-function findingsOf(news: Record<string, unknown>): ReviewFinding[] {
-  const workspaceId = typeof news.workspaceId === "string" ? news.workspaceId : undefined;
-  const validation: { warnings: string[]; findings?: ReviewFinding[] } = validatePolicy(
-    news.policyDocument,
-    workspaceId,
-  );
-  return validation.findings ?? [];
 }

@@ -45,7 +45,7 @@ export function platformName(): string {
 }
 
 /**
- * `provider/server.ts` loads google-protobuf's Struct and Empty "as @pulumi/pulumi resolves it", through a
+ * `provider/serve/server.ts` loads google-protobuf's Struct and Empty "as @pulumi/pulumi resolves it", through a
  * computed `require.resolve` that a bundle cannot follow: the bundle gets literal requires, resolved from the
  * folder of `@pulumi/pulumi`, so they are the very modules the generated stubs use.
  */
@@ -55,7 +55,7 @@ function protobufAsPulumiResolvesIt(): Plugin {
   return {
     name: "protobuf-as-pulumi-resolves-it",
     setup(build) {
-      build.onLoad({ filter: /[/\\]dist[/\\]provider[/\\]server\.js$/ }, (args) => {
+      build.onLoad({ filter: /[/\\]dist[/\\]provider[/\\]serve[/\\]server\.js$/ }, (args) => {
         const source = fs.readFileSync(args.path, "utf8");
         const ids = [...source.matchAll(/fromPulumi\("([^"]+)"\)/g)].map((m) => m[1]);
         if (!computed.test(source) || ids.length === 0) {
@@ -75,7 +75,7 @@ function protobufAsPulumiResolvesIt(): Plugin {
 async function bundle(outfile: string, banner: string): Promise<void> {
   const esbuild = await import("esbuild");
   const entry =
-    'require("./dist/provider/plugin.js").serve(process.argv.slice(2)).catch((err) => {\n' +
+    'require("./dist/provider/serve/plugin.js").serve(process.argv.slice(2)).catch((err) => {\n' +
     "  console.error(err && err.stack ? err.stack : String(err));\n" +
     "  process.exit(1);\n" +
     "});\n";

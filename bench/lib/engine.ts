@@ -41,11 +41,11 @@ export function findPlugin(installedPackage?: string): { dir?: string; reason: s
       // Not there.
     }
   }
-  const source = fs.existsSync(path.join(repoRoot, "provider", "plugin.ts"));
+  const source = fs.existsSync(path.join(repoRoot, "provider", "serve", "plugin.ts"));
   return {
     reason: source
-      ? `provider/plugin.ts exists but no executable ${pluginExecutable} was found (in bin/ or dist/bin/)`
-      : `the plugin front door is not in this checkout (no provider/plugin.ts, no ${pluginExecutable})`,
+      ? `provider/serve/plugin.ts exists but no executable ${pluginExecutable} was found (in bin/ or dist/bin/)`
+      : `the plugin front door is not in this checkout (no provider/serve/plugin.ts, no ${pluginExecutable})`,
   };
 }
 

@@ -59,5 +59,7 @@ export type { AmpSettings } from "../../provider/amp";
 // Loaded by anything else (a program, a test, another plugin), this module only exports.
 if (/[\\/]cmd[\\/]run-plugin[\\/]run\.js$/.test(module.parent?.filename ?? "")) {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  void (require("../../provider/plugin") as typeof import("../../provider/plugin")).serve(process.argv.slice(2));
+  void (require("../../provider/serve/plugin") as typeof import("../../provider/serve/plugin")).serve(
+    process.argv.slice(2),
+  );
 }

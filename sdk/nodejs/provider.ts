@@ -15,12 +15,17 @@
 import * as pulumi from "@pulumi/pulumi";
 
 import * as lifecycle from "../../provider/lifecycle";
-import { redactCheck, redactedId, secretInputValues } from "../../provider/redact";
-import { reviewSettingsFromEnv, withAccessReview } from "../../provider/review";
+import { redactedId, secretInputNames } from "../../provider/redact";
+import { checkResource } from "../../provider/resource/check";
+import { reviewSettingsFromEnv } from "../../provider/review";
 
-/** Emits check warnings where the engine shows them (the provider's diagnostics during preview and up). */
-function warn(message: string): void {
-  void pulumi.log.warn(message);
+/** Sends check's messages where the engine shows them (the provider's diagnostics during preview and up). */
+function checkLogger(news: Record<string, unknown>) {
+  const about = (message: string) => `amp:ResourcePolicy (${redactedId(news)}): ${message}`;
+  return {
+    warning: (message: string) => void pulumi.log.warn(about(message)),
+    info: (message: string) => void pulumi.log.info(about(message)),
+  };
 }
 
 /** The provider, with itself as `resourcePolicyProvider` for code that imports it by that name (as before 0.2.0). */
@@ -31,16 +36,12 @@ interface ResourcePolicyProviderModule extends pulumi.dynamic.ResourceProvider {
 /** The module-level dynamic provider used by every `ResourcePolicy`. */
 const resourcePolicyProvider = {
   async check(olds: Record<string, unknown>, news: Record<string, unknown>) {
-    const secrets = secretInputValues(news);
-    const reviewed = withAccessReview(lifecycle.check(news), olds, news, reviewSettingsFromEnv(), {
-      secret: secrets.includes(news.policyDocument),
-    });
-    const result = redactCheck(reviewed.result, secrets);
-    if (result.failures.length === 0) {
-      result.warnings.forEach((w) => warn(`amp:ResourcePolicy (${redactedId(news)}): ${w}`));
-      reviewed.diagnostics.forEach((d) => void pulumi.log.info(`amp:ResourcePolicy (${redactedId(news)}): ${d}`));
-    }
-    return { inputs: result.inputs, failures: result.failures };
+    const settings = reviewSettingsFromEnv();
+    const { inputs, failures } = await checkResource(
+      { olds, news, settings, secretInputs: secretInputNames(news) },
+      checkLogger(news),
+    );
+    return { inputs, failures };
   },
 
   async diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {

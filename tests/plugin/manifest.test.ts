@@ -15,12 +15,12 @@ describe("the plugin's manifests", () => {
     assert.deepEqual(entries, ["runtime: nodejs"]);
   });
 
-  it("the plugin executable is a node script named after the package, executable, running dist/provider/plugin.js", () => {
+  it("the plugin executable is a node script named after the package, executable, running dist/provider/serve/plugin.js", () => {
     const file = path.join(repoRoot, "bin", "pulumi-resource-amp-resource-policy");
     assert.ok((fs.statSync(file).mode & 0o111) !== 0, "executable");
     const text = fs.readFileSync(file, "utf8");
     assert.ok(text.startsWith("#!/usr/bin/env node\n"));
-    assert.match(text, /"dist", "provider", "plugin\.js"/);
+    assert.match(text, /"dist", "provider", "serve", "plugin\.js"/);
   });
 
   it("the npm package ships the executable, the manifest, the schema and the compiled plugin", () => {
@@ -30,7 +30,7 @@ describe("the plugin's manifests", () => {
       "bin/pulumi-resource-amp-resource-policy",
       "PulumiPlugin.yaml",
       "provider/schema.json",
-      "dist/provider/plugin.js",
+      "dist/provider/serve/plugin.js",
       "dist/provider/lifecycle.js",
     ]) {
       assert.ok(files.includes(needed), `${needed} is not in the package`);

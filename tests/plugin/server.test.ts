@@ -29,7 +29,7 @@ const secretPolicy = {
 };
 const hidden = ["HiddenSidZq81", "HiddenActionQq", "938271640012", "ws-hidden-elsewhere", "7361"];
 
-describe("the plugin's own gRPC server (provider/server.ts): the protocol beyond CRUD", function () {
+describe("the plugin's own gRPC server (provider/serve/server.ts): the protocol beyond CRUD", function () {
   this.timeout(60_000);
   let emulator: AmpEmulator;
   let engine: FakeEngine;
@@ -59,7 +59,7 @@ describe("the plugin's own gRPC server (provider/server.ts): the protocol beyond
   });
 
   it("uses no part of the stock @pulumi/pulumi provider server, only the generated stubs", () => {
-    for (const file of ["provider/server.ts", "provider/plugin.ts"]) {
+    for (const file of ["provider/serve/server.ts", "provider/serve/plugin.ts"]) {
       const source = fs.readFileSync(path.join(repoRoot, file), "utf8");
       const modules = [...source.matchAll(/(?:from |require\()"(@pulumi\/pulumi[^"]*)"/g)].map((m) => m[1]);
       assert.ok(

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 
 import { accessChange, accessDigest } from "../../provider/access";
 import { check, diff } from "../../provider/lifecycle";
-import { UNKNOWN } from "../../provider/policy";
+import { type PolicyFinding, UNKNOWN, suppressFindings } from "../../provider/policy";
+import { type CheckRequest, type CheckedResource, checkResource, warningsOf } from "../../provider/resource/check";
 import {
   type ReviewSettings,
   approvalDigest,
@@ -13,10 +14,23 @@ import {
   reviewAccess,
   reviewSettingsFromConfig,
   reviewSettingsFromEnv,
-  suppressWarnings,
   suppressedCodes,
-  withAccessReview,
 } from "../../provider/review";
+
+/** Runs check's pipeline as a door does (no secret input), with what it logged. */
+async function checkChange(
+  olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+  settings: ReviewSettings = {},
+  request: Partial<CheckRequest> = {},
+): Promise<{ result: CheckedResource; logged: string[] }> {
+  const logged: string[] = [];
+  const result = await checkResource(
+    { olds, news, settings, secretInputs: [], ...request },
+    { warning: (m) => void logged.push(`warning: ${m}`), info: (m) => void logged.push(`info: ${m}`) },
+  );
+  return { result, logged };
+}
 
 const WS = "ws-12345678-abcd-1234-abcd-123456789012";
 const WS2 = "ws-87654321-abcd-1234-abcd-123456789012";
@@ -238,15 +252,11 @@ describe("access review (provider/review.ts)", () => {
       assert.equal(partitionOf("eu-west-1"), "aws");
     });
 
-    it("a bad AMP_POLICY_REQUIRE_APPROVAL fails check rather than silently opening the gate", () => {
+    it("a bad AMP_POLICY_REQUIRE_APPROVAL fails check rather than silently opening the gate", async () => {
       const settings = reviewSettingsFromEnv({ AMP_POLICY_REQUIRE_APPROVAL: "broad" });
-      const { result, diagnostics } = withAccessReview(
-        check(inputs(withReader)),
-        inputs(writeOnly),
-        inputs(withReader),
-        settings,
-      );
-      assert.deepEqual(diagnostics, []);
+      const { result, logged } = await checkChange(inputs(writeOnly), inputs(withReader), settings);
+      assert.deepEqual(result.diagnostics, []);
+      assert.deepEqual(logged, []);
       assert.equal(result.failures.length, 1);
       assert.equal(result.failures[0].property, "requireApproval");
       assert.match(result.failures[0].reason, /^AMP_POLICY_REQUIRE_APPROVAL must be one of/);
@@ -271,40 +281,64 @@ describe("access review (provider/review.ts)", () => {
       );
     });
 
-    it("withAccessReview adds the gate's failure to check's and reviews nothing when check already failed", () => {
-      const gated = withAccessReview(check(inputs(withReader)), inputs(writeOnly), inputs(withReader), {
-        requireApproval: "broadening",
-      });
+    it("withAccessReview adds the gate's failure to check's and reviews nothing when check already failed", async () => {
+      const gated = await checkChange(inputs(writeOnly), inputs(withReader), { requireApproval: "broadening" });
       assert.deepEqual(
         gated.result.failures.map((f) => f.property),
         ["policyDocument"],
       );
       const invalid = inputs({ Statement: [{ Effect: "Permit" }] });
-      const failed = withAccessReview(check(invalid), inputs(writeOnly), invalid, { requireApproval: "broadening" });
+      const failed = await checkChange(inputs(writeOnly), invalid, { requireApproval: "broadening" });
       assert.ok(failed.result.failures.length > 0);
+      assert.deepEqual(failed.result.failures, check(invalid).failures, "check's own failures, and no gate's");
       assert.ok(failed.result.failures.every((f) => !f.reason.includes("needs approval")));
-      assert.deepEqual(failed.diagnostics, []);
+      assert.deepEqual(failed.result.diagnostics, []);
+      assert.deepEqual(failed.logged, []);
     });
   });
 
   describe("suppressFindings", () => {
     const noVersion = { Statement: writeOnly.Statement };
-    const findings = [
-      { findingType: "WARNING", issueCode: "MISSING_VERSION", message: "has no Version; add one" },
-      { findingType: "SECURITY_WARNING", issueCode: "PUBLIC_ACCESS", message: "Statement[0] lets anyone in" },
-      { findingType: "ERROR", issueCode: "BAD_EFFECT", message: "Statement[1].Effect is wrong" },
+    const findings: PolicyFinding[] = [
+      { findingType: "WARNING", issueCode: "MISSING_VERSION", message: "has no Version; add one", path: "" },
+      {
+        findingType: "SECURITY_WARNING",
+        issueCode: "PUBLIC_ACCESS",
+        message: "Statement[0] lets anyone in",
+        path: "Statement[0]",
+      },
+      {
+        findingType: "ERROR",
+        issueCode: "INVALID_EFFECT",
+        message: "Statement[1].Effect is wrong",
+        path: "Statement[1]",
+      },
     ];
     const warnings = ["policyDocument has no Version; add one", "policyDocument Statement[0] lets anyone in"];
 
     it("drops the warnings of the suppressed codes, case-insensitively, and keeps the others", () => {
-      assert.deepEqual(suppressWarnings(warnings, findings, ["missing_version"]), [warnings[1]]);
-      assert.deepEqual(suppressWarnings(warnings, findings, ["MISSING_VERSION", "PUBLIC_ACCESS"]), []);
-      assert.deepEqual(suppressWarnings(warnings, findings, ["OTHER"]), warnings);
+      assert.deepEqual(warningsOf(findings), warnings);
+      assert.deepEqual(warningsOf(suppressFindings(findings, ["missing_version"])), [warnings[1]]);
+      assert.deepEqual(warningsOf(suppressFindings(findings, ["MISSING_VERSION", "PUBLIC_ACCESS"])), []);
+      assert.deepEqual(warningsOf(suppressFindings(findings, ["OTHER"])), warnings);
     });
 
-    it("never drops an error, whatever its code", () => {
-      const errors = ["policyDocument Statement[1].Effect is wrong"];
-      assert.deepEqual(suppressWarnings(errors, findings, ["BAD_EFFECT"]), errors);
+    it("never drops an error, whatever its code", async () => {
+      assert.deepEqual(suppressFindings(findings, ["INVALID_EFFECT"]), findings);
+      const invalid = inputs({ Version: "2012-10-17", Statement: [{ ...writeOnly.Statement[0], Effect: "Permit" }] });
+      const failures = check(invalid).failures;
+      assert.deepEqual(
+        failures.map((f) => f.property),
+        ["policyDocument"],
+      );
+      const suppressed = await checkChange(
+        {},
+        { ...invalid, suppressFindings: ["INVALID_EFFECT"] },
+        {
+          suppressFindings: ["INVALID_EFFECT"],
+        },
+      );
+      assert.deepEqual(suppressed.result.failures, failures);
     });
 
     it("the codes are the resource's and the provider's together", () => {
@@ -315,13 +349,13 @@ describe("access review (provider/review.ts)", () => {
       assert.deepEqual(suppressedCodes({}), []);
     });
 
-    it("keeps every warning of check when nothing is suppressed", () => {
+    it("keeps every warning of check when nothing is suppressed", async () => {
       const checked = check(inputs(noVersion));
       assert.ok(
         checked.warnings.some((w) => /has no Version/.test(w)),
         checked.warnings.join("\n"),
       );
-      const { result } = withAccessReview(checked, inputs(noVersion), inputs(noVersion));
+      const { result } = await checkChange(inputs(noVersion), inputs(noVersion));
       assert.deepEqual(result.warnings, checked.warnings);
     });
   });

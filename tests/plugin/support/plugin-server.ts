@@ -1,5 +1,5 @@
 /**
- * Drives the resource plugin (bin/pulumi-resource-amp-resource-policy, i.e. the compiled provider/plugin.ts)
+ * Drives the resource plugin (bin/pulumi-resource-amp-resource-policy, i.e. the compiled provider/serve/plugin.ts)
  * over gRPC as the engine does, without the engine, through the provider-process harness
  * (tests/support/provider-process.ts); and a fake engine that records what the plugin logs.
  */
@@ -18,7 +18,7 @@ import { type CheckOutcome, type DiffOutcome, type Props, ProviderProcess } from
 
 export type { DiffOutcome, Props };
 
-/** The plugin executable of this repository (runs dist/provider/plugin.js). */
+/** The plugin executable of this repository (runs dist/provider/serve/plugin.js). */
 export const pluginExecutable = path.join(repoRoot, "bin", "pulumi-resource-amp-resource-policy");
 
 /** The URN of a ResourcePolicy named `name`. */

@@ -11,17 +11,11 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 
-import type { AmpSettings } from "./amp";
-import * as lifecycle from "./lifecycle";
-import { UNKNOWN } from "./policy";
-import { redactCheck } from "./redact";
-import {
-  REVIEW_CONFIG_KEYS,
-  type ReviewSettings,
-  checkReviewConfig,
-  reviewSettingsFromConfig,
-  withAccessReview,
-} from "./review";
+import type { AmpSettings } from "../amp";
+import * as lifecycle from "../lifecycle";
+import { UNKNOWN } from "../policy";
+import { checkResource } from "../resource/check";
+import { REVIEW_CONFIG_KEYS, type ReviewSettings, checkReviewConfig, reviewSettingsFromConfig } from "../review";
 import * as server from "./server";
 import type { PluginProvider, PropertyDiffKind, PropertyMap } from "./server";
 
@@ -197,22 +191,12 @@ export const ampResourcePolicyProvider: PluginProvider = {
 
   async check(ctx, olds, news) {
     assertType(ctx.urn);
-    const reviewed = withAccessReview(lifecycle.check(news), olds, news, currentReviewSettings(), {
-      secret: ctx.secrets.has("policyDocument"),
-    });
-    const result = redactCheck(
-      reviewed.result,
-      [...ctx.secrets].map((key) => news[key]),
+    const settings = currentReviewSettings();
+    const { inputs, failures } = await checkResource(
+      { olds, news, settings, secretInputs: [...ctx.secrets] },
+      { warning: (message) => ctx.log("warning", message), info: (message) => ctx.log("info", message) },
     );
-    if (result.failures.length === 0) {
-      for (const warning of result.warnings) {
-        await ctx.log("warning", warning);
-      }
-      for (const review of reviewed.diagnostics) {
-        await ctx.log("info", review);
-      }
-    }
-    return result;
+    return { inputs, failures };
   },
 
   async diff(ctx, _id, olds, news) {

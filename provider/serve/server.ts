@@ -6,7 +6,7 @@
  * It owns the wire format and nothing else: Structs in and out, secret envelopes (values reach the provider
  * plain; an output whose input of the same name was secret goes back secret), the engine's log, and an
  * `UNIMPLEMENTED` status naming the method for whatever a CRUD plugin does not serve (Invoke, Call, Construct,
- * Parameterize, ...). What each method means is the `PluginProvider`'s (provider/plugin.ts).
+ * Parameterize, ...). What each method means is the `PluginProvider`'s (provider/serve/plugin.ts).
  *
  * The launch protocol: the engine starts the plugin with its own address as an argument and reads the port the
  * plugin prints on stdout. Newer engines then call `Handshake` (which also carries the engine address).
