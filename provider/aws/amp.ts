@@ -118,7 +118,7 @@ export function ampApi(settings: AmpSettings = {}): AmpApi {
           revisionId: out.revisionId ?? "",
         };
       } catch (err) {
-        throw ampError(err, `AMP workspace ${workspaceId} has no resource policy`);
+        throw fromAwsError(err, `AMP workspace ${workspaceId} has no resource policy`);
       }
     },
     async putResourcePolicy(request, signal) {
@@ -129,7 +129,7 @@ export function ampApi(settings: AmpSettings = {}): AmpApi {
         );
         return { policyStatus: out.policyStatus ?? "", revisionId: out.revisionId ?? "" };
       } catch (err) {
-        throw ampError(err);
+        throw fromAwsError(err);
       }
     },
     async deleteResourcePolicy(request, signal) {
@@ -137,7 +137,7 @@ export function ampApi(settings: AmpSettings = {}): AmpApi {
       try {
         await paced(limiter, () => client.send(new DeleteResourcePolicyCommand(request), { abortSignal: signal }));
       } catch (err) {
-        throw ampError(err);
+        throw fromAwsError(err);
       }
     },
     async findWorkspaceStatus(workspaceId, signal) {
@@ -148,7 +148,7 @@ export function ampApi(settings: AmpSettings = {}): AmpApi {
         );
         return out.workspace?.status?.statusCode ?? "";
       } catch (err) {
-        throw ampError(err, `AMP workspace ${workspaceId} does not exist`);
+        throw fromAwsError(err, `AMP workspace ${workspaceId} does not exist`);
       }
     },
   };
@@ -181,7 +181,7 @@ function checkPathLabel(workspaceId: string): void {
  * `notFound` as its message, else AMP's), `ConflictException` an `AmpConflictError` of its kind. Anything else
  * (throttling, server errors, validation, access) is returned as it is: the retry policy and the user read it.
  */
-function ampError(err: unknown, notFound?: string): unknown {
+export function fromAwsError(err: unknown, notFound?: string): unknown {
   if (isAwsError(err, "ResourceNotFoundException")) {
     return new NotFoundError(notFound ?? messageOf(err), { cause: err });
   }
