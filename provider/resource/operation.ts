@@ -23,8 +23,11 @@ const defaultVisibilityGraceMs = 5000;
 export interface Operation {
   /** What the operation does, for its errors: e.g. `creating resource policy for AMP workspace ws-1`. */
   what: string;
+  /** The workspace whose policy the operation reads and writes. */
   workspaceId: string;
+  /** The AMP seam: the context's, else one built for this operation alone. */
   api: AmpApi;
+  /** The clock of every wait, retry and token epoch (a test's fake clock, else the system's). */
   clock: Clock;
   /** The clock, the deadline (from `waitTimeoutSeconds`), the poll schedule and the cancellation signal. */
   timing: TimingOptions;
