@@ -262,7 +262,7 @@ export async function remove(
 // ---------------------------------------------------------------------------------------------------------
 // outcomes
 
-/** The words a method gives a write's `conflict` and `replaced` outcomes. */
+/** The words a method gives a write's `conflict` (and `gone`: `live` undefined) and `replaced` outcomes. */
 interface WriteWords {
   conflict(live: LivePolicy | undefined, expected: string): string;
   replaced(revisionId: string, live: LivePolicy): string;
@@ -278,9 +278,11 @@ function writtenOrThrow(
     case "written":
       return { policyStatus: outcome.policyStatus, revisionId: outcome.revisionId };
     case "conflict":
-      throw new PolicyConflictError(words.conflict(outcome.live, outcome.expected), {
-        cause: seamCause(outcome.cause),
-      });
+    case "gone":
+      throw new PolicyConflictError(
+        words.conflict(outcome.kind === "conflict" ? outcome.live : undefined, outcome.expected),
+        { cause: seamCause(outcome.cause) },
+      );
     case "replaced":
       throw new PolicyConflictError(
         words.replaced(outcome.revisionId, outcome.live),

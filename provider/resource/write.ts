@@ -1,7 +1,8 @@
 /**
  * The conditional write and the conditional delete. Each sends its request with a stable client token, resolves a
  * conflict by reading what is live (`settleConflict`, shared by both), waits for the outcome, and answers with a
- * tagged outcome that `create`, `update` and `remove` turn into the user's words (messages.ts).
+ * tagged outcome (`written`, `conflict`, `gone`, `replaced`, `tokenReused`; a delete's `deleted` or `gone`) that
+ * `create`, `update` and `remove` turn into the user's words (messages.ts).
  */
 import type { LivePolicy } from "../aws/amp";
 import { AmpConflictError, NotFoundError } from "../errors";
@@ -33,8 +34,10 @@ export interface WriteRequest {
 /** How a write ended. Only `written` means a live, ACTIVE policy at `revisionId`. */
 export type WriteOutcome =
   | { kind: "written"; policyStatus: string; revisionId: string }
-  /** The live policy (or its absence) is not the one expected at `expected`; nothing was written. */
-  | { kind: "conflict"; live: LivePolicy | undefined; expected: string; cause: unknown }
+  /** Another revision than `expected` (or, where none was expected, a policy) is live; nothing was written. */
+  | { kind: "conflict"; live: LivePolicy; expected: string; cause: unknown }
+  /** The policy expected at `expected` no longer exists; nothing was written. */
+  | { kind: "gone"; expected: string; cause: unknown }
   /** AMP accepted this write at `revisionId`, but another writer's revision replaced it. */
   | { kind: "replaced"; revisionId: string; live: LivePolicy; cause?: unknown }
   /** AMP refused `clientToken`: it was already used with other request parameters. */
@@ -194,7 +197,10 @@ async function resolveWriteConflict(
     return again;
   }
   // If this operation's own write was replaced by another writer, say so: that write was accepted.
-  return live !== undefined && run.replaced !== undefined
+  if (live === undefined) {
+    return { kind: "gone", expected: run.expected, cause: err };
+  }
+  return run.replaced !== undefined
     ? { kind: "replaced", revisionId: run.replaced, live, cause: err }
     : { kind: "conflict", live, expected: run.expected, cause: err };
 }

@@ -307,17 +307,15 @@ describe("the lifecycle's steps, on a fake seam and a fake clock", () => {
       amp.policy = active("r-5");
       const outcome = await writePolicy(op, request("r-4"));
       assert.equal(outcome.kind, "conflict");
-      assert.ok(outcome.kind === "conflict" && outcome.live?.revisionId === "r-5" && outcome.expected === "r-4");
+      assert.ok(outcome.kind === "conflict" && outcome.live.revisionId === "r-5" && outcome.expected === "r-4");
       assert.equal(amp.live()?.revisionId, "r-5");
     });
 
-    it("answers conflict with no live policy when the revision expected is gone", async () => {
-      const { op } = setup();
+    it("answers gone, writing nothing, when the revision expected no longer exists", async () => {
+      const { op, amp } = setup();
       const outcome = await writePolicy(op, request("r-4"));
-      assert.deepEqual(
-        { kind: outcome.kind, live: outcome.kind === "conflict" ? outcome.live : "-" },
-        { kind: "conflict", live: undefined },
-      );
+      assert.ok(outcome.kind === "gone" && outcome.expected === "r-4", JSON.stringify(outcome));
+      assert.equal(amp.live(), undefined);
     });
 
     it("answers tokenReused at once for a client-token conflict, without reading the policy", async () => {
