@@ -3,12 +3,14 @@
  *
  * Serialized provider code may load this module twice (once by the program, once from the `__provider`
  * text), so `instanceof` is not reliable: each class carries a brand and a static `isInstance`, as in
- * `@pulumi/pulumi`'s own errors. AWS SDK errors are recognized by `name` for the same reason.
+ * `@pulumi/pulumi`'s own errors. AWS SDK errors are read only at the AMP seam (provider/aws/amp.ts), which maps
+ * them to these.
  */
 
 const notFoundBrand = "__ampPolicyNotFoundError";
 const timeoutBrand = "__ampPolicyTimeoutError";
 const conflictBrand = "__ampPolicyConflictError";
+const ampConflictBrand = "__ampConflictError";
 
 /** The policy (or its workspace) does not exist. Thrown by the finder. */
 export class NotFoundError extends Error {
@@ -65,17 +67,32 @@ export class PolicyConflictError extends Error {
   }
 }
 
-/** Whether `err` is an AWS SDK service error of the given exception name (e.g. `ConflictException`). */
-export function isAwsError(err: unknown, ...names: string[]): boolean {
-  return typeof err === "object" && err !== null && names.includes(String((err as { name?: unknown }).name));
-}
-
 /**
- * Whether `err` is AMP's conflict for a client token already used with other request parameters: a conflict that
- * no amount of waiting clears, unlike one with a policy or workspace that is transitioning.
+ * What an `AmpConflictError` is about. `clientToken`: the client token was already used with other request
+ * parameters, which no amount of waiting clears. `policyState`: the policy or the workspace is not as the request
+ * expected (a transition under way, another revision, a policy already there); AMP's answer does not say which
+ * reliably, so the core reads the live policy to find out.
  */
-export function isClientTokenConflict(err: unknown): boolean {
-  return isAwsError(err, "ConflictException") && /client ?token/i.test(messageOf(err));
+export type AmpConflictKind = "clientToken" | "policyState";
+
+/** AMP refused a request as conflicting (its `ConflictException`), mapped at the AMP seam (provider/aws/amp.ts). */
+export class AmpConflictError extends Error {
+  /** @internal */
+  readonly [ampConflictBrand] = true;
+
+  /** What the conflict is about. */
+  readonly kind: AmpConflictKind;
+
+  /** Whether `err` is an `AmpConflictError`, from whichever copy of this module it came. */
+  static isInstance(err: unknown): err is AmpConflictError {
+    return hasBrand(err, ampConflictBrand);
+  }
+
+  constructor(kind: AmpConflictKind, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "AmpConflictError";
+    this.kind = kind;
+  }
 }
 
 /** The message of any thrown value, for wrapping. */

@@ -7,7 +7,7 @@
  * `check` (validation alone) is also the `check` of `provider/lifecycle.ts`: states written by 0.1.0 call it with
  * the new inputs alone and log its `warnings` themselves, so its shape stays.
  */
-import { isWorkspaceId } from "../amp";
+import { isWorkspaceId } from "../aws/amp";
 import { type PolicyFinding, UNKNOWN, suppressFindings, validatePolicy } from "../policy";
 import { redactCheck } from "../redact";
 import { type ReviewContext, type ReviewSettings, checkReviewInputs, reviewAccess, suppressedCodes } from "../review";

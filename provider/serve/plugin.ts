@@ -11,7 +11,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 
-import type { AmpSettings } from "../amp";
+import type { AmpSettings } from "../aws/amp";
 import * as lifecycle from "../lifecycle";
 import { UNKNOWN } from "../policy";
 import { checkResource } from "../resource/check";

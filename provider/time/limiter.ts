@@ -24,7 +24,7 @@
  *   queue at once.
  *
  * There is one limiter per AMP endpoint, region and profile the process calls (AWS limits an account's calls
- * per region): in practice one per process. The AMP seam (provider/amp.ts) sends every call through
+ * per region): in practice one per process. The AMP seam (provider/aws/amp.ts) sends every call through
  * `paced` with the `Attempt` the retry loop (retry.ts) gave it, so the limiter knows the deadline of the
  * operation a call belongs to and the signal that abandons it.
  *

@@ -52,7 +52,7 @@ export {
   reviewAccess,
 } from "../../provider/review";
 export { NotFoundError, PolicyConflictError, WaitTimeoutError } from "../../provider/errors";
-export type { AmpSettings } from "../../provider/amp";
+export type { AmpSettings } from "../../provider/aws/amp";
 
 // A Node language host that runs plugin folders (PulumiPlugin.yaml, `runtime: nodejs`) requires this folder's
 // `main` from @pulumi/pulumi's run-plugin, which then expects a server: serve the resource plugin in that case.

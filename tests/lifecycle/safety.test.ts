@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { AmpClient, DeleteResourcePolicyCommand } from "@aws-sdk/client-amp";
 
 import { AmpEmulator } from "../../emulator";
-import { ampApi } from "../../provider/amp";
+import { ampApi } from "../../provider/aws/amp";
 import { PolicyConflictError, WaitTimeoutError } from "../../provider/errors";
 import * as lifecycle from "../../provider/lifecycle";
 import { policiesEquivalent } from "../../provider/policy";

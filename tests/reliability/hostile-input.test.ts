@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 
 import { AmpEmulator, DEFAULT_MAX_POLICY_BYTES } from "../../emulator";
-import { ampApi } from "../../provider/amp";
+import { ampApi } from "../../provider/aws/amp";
 import * as lifecycle from "../../provider/lifecycle";
 import { POLICY_SIZE_WARNING_BYTES, UNKNOWN } from "../../provider/policy";
 import { resourcePolicyProvider } from "../../sdk/nodejs/provider";

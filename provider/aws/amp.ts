@@ -1,11 +1,13 @@
 /**
  * The AMP seam: the few calls the core needs, backed by an `AmpClient` built inside each lifecycle call
- * (never captured: a client holds credentials and native handles, which must not be serialized).
+ * (never captured: a client holds credentials and native handles, which must not be serialized). AMP's error
+ * names are read here and nowhere else: a missing policy or workspace becomes a `NotFoundError`, a conflict an
+ * `AmpConflictError` with its kind.
  */
 import type * as AmpSdk from "@aws-sdk/client-amp";
 
-import { NotFoundError, isAwsError } from "./errors";
-import { type Attempt, paced, sharedLimiter } from "./time";
+import { AmpConflictError, NotFoundError, messageOf } from "../errors";
+import { type Attempt, paced, sharedLimiter } from "../time";
 
 /** Where and how to reach AMP. Anything left out comes from the standard AWS chain and env vars. */
 export interface AmpSettings {
@@ -41,7 +43,12 @@ export interface AmpApi {
    * @throws NotFoundError when the workspace has no policy or does not exist.
    */
   findResourcePolicy(workspaceId: string, attempt?: Attempt): Promise<LivePolicy>;
-  /** `PutResourcePolicy`; `revisionId` undefined overwrites, `NO_POLICY` writes only where none exists. */
+  /**
+   * `PutResourcePolicy`; `revisionId` undefined overwrites, `NO_POLICY` writes only where none exists.
+   *
+   * @throws AmpConflictError when AMP refuses the write as conflicting (see its `kind`).
+   * @throws NotFoundError when the workspace does not exist.
+   */
   putResourcePolicy(
     request: {
       workspaceId: string;
@@ -51,7 +58,12 @@ export interface AmpApi {
     },
     attempt?: Attempt,
   ): Promise<PutResult>;
-  /** `DeleteResourcePolicy`; `revisionId` undefined deletes whatever is there. */
+  /**
+   * `DeleteResourcePolicy`; `revisionId` undefined deletes whatever is there.
+   *
+   * @throws AmpConflictError when AMP refuses the delete as conflicting (see its `kind`).
+   * @throws NotFoundError when the workspace has no policy or does not exist.
+   */
   deleteResourcePolicy(
     request: { workspaceId: string; clientToken: string; revisionId?: string },
     attempt?: Attempt,
@@ -108,25 +120,33 @@ export function ampApi(settings: AmpSettings = {}): AmpApi {
           revisionId: out.revisionId ?? "",
         };
       } catch (err) {
-        throw notFoundOr(err, `AMP workspace ${workspaceId} has no resource policy`);
+        throw fromAwsError(err, `AMP workspace ${workspaceId} has no resource policy`);
       }
     },
     async putResourcePolicy(request, attempt) {
       checkPathLabel(request.workspaceId);
-      const out = await paced(
-        limiter,
-        () => client.send(new PutResourcePolicyCommand(request), { abortSignal: attempt?.signal }),
-        attempt,
-      );
-      return { policyStatus: out.policyStatus ?? "", revisionId: out.revisionId ?? "" };
+      try {
+        const out = await paced(
+          limiter,
+          () => client.send(new PutResourcePolicyCommand(request), { abortSignal: attempt?.signal }),
+          attempt,
+        );
+        return { policyStatus: out.policyStatus ?? "", revisionId: out.revisionId ?? "" };
+      } catch (err) {
+        throw fromAwsError(err);
+      }
     },
     async deleteResourcePolicy(request, attempt) {
       checkPathLabel(request.workspaceId);
-      await paced(
-        limiter,
-        () => client.send(new DeleteResourcePolicyCommand(request), { abortSignal: attempt?.signal }),
-        attempt,
-      );
+      try {
+        await paced(
+          limiter,
+          () => client.send(new DeleteResourcePolicyCommand(request), { abortSignal: attempt?.signal }),
+          attempt,
+        );
+      } catch (err) {
+        throw fromAwsError(err);
+      }
     },
     async findWorkspaceStatus(workspaceId, attempt) {
       checkPathLabel(workspaceId);
@@ -138,7 +158,7 @@ export function ampApi(settings: AmpSettings = {}): AmpApi {
         );
         return out.workspace?.status?.statusCode ?? "";
       } catch (err) {
-        throw notFoundOr(err, `AMP workspace ${workspaceId} does not exist`);
+        throw fromAwsError(err, `AMP workspace ${workspaceId} does not exist`);
       }
     },
   };
@@ -166,6 +186,24 @@ function checkPathLabel(workspaceId: string): void {
   }
 }
 
-function notFoundOr(err: unknown, message: string): unknown {
-  return isAwsError(err, "ResourceNotFoundException") ? new NotFoundError(message, { cause: err }) : err;
+/**
+ * Our own error for an AWS error the core acts on: `ResourceNotFoundException` becomes a `NotFoundError` (with
+ * `notFound` as its message, else AMP's), `ConflictException` an `AmpConflictError` of its kind. Anything else
+ * (throttling, server errors, validation, access) is returned as it is: the retry policy and the user read it.
+ */
+export function fromAwsError(err: unknown, notFound?: string): unknown {
+  if (isAwsError(err, "ResourceNotFoundException")) {
+    return new NotFoundError(notFound ?? messageOf(err), { cause: err });
+  }
+  if (isAwsError(err, "ConflictException")) {
+    // AMP names the client token in the message of this one conflict only; no field tells it apart.
+    const kind = /client ?token/i.test(messageOf(err)) ? "clientToken" : "policyState";
+    return new AmpConflictError(kind, messageOf(err), { cause: err });
+  }
+  return err;
+}
+
+/** Whether `err` is an AWS SDK service error of the given exception name (by `name`: the SDK may load twice). */
+function isAwsError(err: unknown, name: string): boolean {
+  return typeof err === "object" && err !== null && (err as { name?: unknown }).name === name;
 }
