@@ -294,21 +294,7 @@ function validateStatement(stmt: ParsedStatement, workspaceId: string | undefine
   for (const key of stmt.others.keys()) {
     findings.add("INVALID_ELEMENT", `${at}${pathStep(key, false)}`, `${at} has an unknown element "${key}"`);
   }
-  const sid = stmt.sid;
-  if (sid !== undefined && typeof sid !== "string") {
-    findings.add("DATA_TYPE_MISMATCH", `${at}.Sid`, `${at}.Sid must be a string`);
-  } else if (sid === "") {
-    findings.add("EMPTY_ELEMENT", `${at}.Sid`, `${at}.Sid is empty: leave it out`);
-  } else if (typeof sid === "string" && !sid.includes(UNKNOWN) && !/^[A-Za-z0-9]*$/.test(sid)) {
-    // IAM's rule for identity-policy Sids; nothing documents it for AMP resource policies.
-    findings.add(
-      "SID_CHARACTERS",
-      `${at}.Sid`,
-      `${at}.Sid ${quote(sid)} has characters other than letters and digits: IAM requires that of identity-policy Sids; ` +
-        "AMP documents no rule, but the service may refuse it",
-    );
-  }
-
+  validateSid(stmt, findings);
   const effect = stmt.effect;
   if (effect === undefined) {
     findings.add("MISSING_EFFECT", at, `${at} has no Effect (must be "Allow" or "Deny")`);
@@ -319,8 +305,7 @@ function validateStatement(stmt: ParsedStatement, workspaceId: string | undefine
       `${at}.Effect must be "Allow" or "Deny", not ${JSON.stringify(effect)}`,
     );
   }
-
-  const { principal, action, resource } = stmt;
+  const { principal } = stmt;
   const hasPrincipal = principal.positive !== undefined;
   const hasNotPrincipal = principal.negative !== undefined;
   if (!hasPrincipal && !hasNotPrincipal) {
@@ -341,7 +326,40 @@ function validateStatement(stmt: ParsedStatement, workspaceId: string | undefine
       );
     }
   }
+  validateActions(stmt, findings);
+  validateResources(stmt, workspaceId, findings);
+  if (stmt.condition !== undefined) {
+    validateCondition(stmt.condition, `${at}.Condition`, findings);
+  }
+  if (effect === "Allow" && isOpenToAnyone(principal.positive) && !restrictsCaller(stmt.condition)) {
+    findings.add(
+      "PUBLIC_ACCESS",
+      at,
+      `${at} allows Principal "*" with no condition restricting who (e.g. aws:PrincipalOrgID or aws:SourceAccount): the workspace is open to anyone`,
+    );
+  }
+}
 
+function validateSid(stmt: ParsedStatement, findings: Findings): void {
+  const at = stmt.path;
+  const sid = stmt.sid;
+  if (sid !== undefined && typeof sid !== "string") {
+    findings.add("DATA_TYPE_MISMATCH", `${at}.Sid`, `${at}.Sid must be a string`);
+  } else if (sid === "") {
+    findings.add("EMPTY_ELEMENT", `${at}.Sid`, `${at}.Sid is empty: leave it out`);
+  } else if (typeof sid === "string" && !sid.includes(UNKNOWN) && !/^[A-Za-z0-9]*$/.test(sid)) {
+    // IAM's rule for identity-policy Sids; nothing documents it for AMP resource policies.
+    findings.add(
+      "SID_CHARACTERS",
+      `${at}.Sid`,
+      `${at}.Sid ${quote(sid)} has characters other than letters and digits: IAM requires that of identity-policy Sids; ` +
+        "AMP documents no rule, but the service may refuse it",
+    );
+  }
+}
+
+function validateActions(stmt: ParsedStatement, findings: Findings): void {
+  const { path: at, action } = stmt;
   const hasAction = action.positive !== undefined;
   const hasNotAction = action.negative !== undefined;
   if (!hasAction && !hasNotAction) {
@@ -393,7 +411,10 @@ function validateStatement(stmt: ParsedStatement, workspaceId: string | undefine
       );
     }
   }
+}
 
+function validateResources(stmt: ParsedStatement, workspaceId: string | undefined, findings: Findings): void {
+  const { path: at, resource } = stmt;
   if (resource.positive !== undefined && resource.negative !== undefined) {
     findings.add("UNSUPPORTED_ELEMENT_COMBINATION", at, `${at} has both Resource and NotResource; use one`);
   }
@@ -413,18 +434,6 @@ function validateStatement(stmt: ParsedStatement, workspaceId: string | undefine
         );
       }
     }
-  }
-
-  if (stmt.condition !== undefined) {
-    validateCondition(stmt.condition, `${at}.Condition`, findings);
-  }
-
-  if (effect === "Allow" && isOpenToAnyone(principal.positive) && !restrictsCaller(stmt.condition)) {
-    findings.add(
-      "PUBLIC_ACCESS",
-      at,
-      `${at} allows Principal "*" with no condition restricting who (e.g. aws:PrincipalOrgID or aws:SourceAccount): the workspace is open to anyone`,
-    );
   }
 }
 
