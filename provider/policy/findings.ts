@@ -198,6 +198,13 @@ export function validatePolicy(input: unknown, workspaceId?: string): PolicyVali
     findings.add("INVALID_JSON", "", (err as Error).message);
     return findings.result();
   }
+  validateDocument(parsed, findings);
+  validateStatements(parsed, workspaceId, findings);
+  return findings.result();
+}
+
+/** The document as a whole: its size, its text, its elements, Version and Id. */
+function validateDocument(parsed: ParsedPolicy, findings: Findings): void {
   const { doc, bytes: size } = parsed;
   if (size > POLICY_SIZE_WARNING_BYTES) {
     findings.add(
@@ -232,14 +239,17 @@ export function validatePolicy(input: unknown, workspaceId?: string): PolicyVali
   if (doc.Id !== undefined && typeof doc.Id !== "string") {
     findings.add("DATA_TYPE_MISMATCH", "Id", "Id must be a string");
   }
+}
 
+/** The Statement element, each statement, their Sids, and (when nothing fails) what repeats and the KMS advice. */
+function validateStatements(parsed: ParsedPolicy, workspaceId: string | undefined, findings: Findings): void {
   const statement = parsed.statementElement;
   if (statement === undefined) {
     findings.add("MISSING_STATEMENT", "", "has no Statement");
-    return findings.result();
+    return;
   }
   if (statement === UNKNOWN) {
-    return findings.result();
+    return;
   }
   const { statements } = parsed;
   if (statements.length === 0) {
@@ -279,7 +289,6 @@ export function validatePolicy(input: unknown, workspaceId?: string): PolicyVali
       );
     }
   }
-  return findings.result();
 }
 
 function validateStatement(stmt: ParsedStatement, workspaceId: string | undefined, findings: Findings): void {
