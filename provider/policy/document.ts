@@ -210,8 +210,11 @@ const statementElements = new Set([
 
 /** How many documents parseDocument remembers. A check, a diff and an update each read two at most. */
 const REMEMBERED_DOCUMENTS = 16;
-/** Texts longer than this (1 MiB of characters, 50 times IAM's largest policy) are read each time, not remembered. */
-const REMEMBERED_TEXT_CHARS = 1 << 20;
+/**
+ * Texts longer than this (256 Ki characters, 12 times IAM's largest resource policy) are read each time, not
+ * remembered, so that what is remembered stays small.
+ */
+const REMEMBERED_TEXT_CHARS = 1 << 18;
 const remembered = new Map<string, ParsedPolicy>();
 
 /**

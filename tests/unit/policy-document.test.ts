@@ -109,6 +109,13 @@ describe("parseDocument: one typed document", () => {
     assert.equal(documentScans() - before, 1, "the first, read 17 texts ago, is read again");
   });
 
+  it("does not remember a text longer than 256 Ki characters", () => {
+    const text = `{"Id":"${"x".repeat(1 << 18)}","Statement":[]}`;
+    const before = documentScans();
+    assert.notEqual(parseDocument(text), parseDocument(text));
+    assert.equal(documentScans() - before, 2);
+  });
+
   it("keeps the canonical text on the parsed document, per partition", () => {
     const text = '{"Statement":[{"Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":"aps:GetSeries"}]}';
     const aws = normalizePolicy(text);
