@@ -216,6 +216,8 @@ const REMEMBERED_DOCUMENTS = 16;
  */
 const REMEMBERED_TEXT_CHARS = 1 << 18;
 const remembered = new Map<string, ParsedPolicy>();
+// Counted here, not read from `remembered.size`: Pulumi's closure serializer cannot capture a native getter.
+let rememberedCount = 0;
 
 /**
  * Reads a policy given as a JSON string or an object into one typed document. A text read recently is not read
@@ -237,8 +239,9 @@ export function parseDocument(input: unknown): ParsedPolicy {
     return parsed;
   }
   remembered.set(text, parsed);
-  if (remembered.size > REMEMBERED_DOCUMENTS) {
+  if (++rememberedCount > REMEMBERED_DOCUMENTS) {
     remembered.delete(remembered.keys().next().value!);
+    rememberedCount--;
   }
   return parsed;
 }
@@ -246,6 +249,7 @@ export function parseDocument(input: unknown): ParsedPolicy {
 /** Forgets every document parseDocument remembers, so that the next read of each scans its text (tests, benchmarks). */
 export function forgetParsedPolicies(): void {
   remembered.clear();
+  rememberedCount = 0;
 }
 
 function buildDocument(source: string): ParsedPolicy {
