@@ -174,7 +174,7 @@ export interface ParsedStatement {
   readonly resource: Targets;
   readonly condition: unknown;
   /** Elements IAM does not know, by name, in document order (validation reports them; comparison keeps them). */
-  readonly others: ReadonlyMap<string, unknown>;
+  readonly others: ReadonlyArray<readonly [name: string, value: unknown]>;
 }
 
 /** A policy document read once: what validation, redundancy, the canonical form and the access model read. */
@@ -195,6 +195,7 @@ export interface ParsedPolicy {
   readonly canonicalTexts: Map<string, string>;
 }
 
+const noElements: ReadonlyArray<readonly [string, unknown]> = [];
 const absent: Targets = { positive: undefined, negative: undefined, negated: false, value: undefined };
 const statementElements = new Set([
   "Sid",
@@ -260,13 +261,17 @@ function buildDocument(source: string): ParsedPolicy {
   const statements = list.map((stmt, index) =>
     parseStatement(stmt, index, Array.isArray(statementElement) ? `Statement[${index}]` : "Statement"),
   );
+  let hasUnknown: boolean | undefined;
   return {
     doc,
     text,
     bytes,
     statementElement,
     statements,
-    hasUnknown: containsUnknown(doc),
+    // Walked on first use only: validation and the canonical form never ask.
+    get hasUnknown() {
+      return (hasUnknown ??= containsUnknown(doc));
+    },
     canonicalTexts: new Map(),
   };
 }
@@ -284,13 +289,13 @@ function parseStatement(written: unknown, index: number, path: string): ParsedSt
       action: absent,
       resource: absent,
       condition: undefined,
-      others: new Map(),
+      others: noElements,
     };
   }
-  const others = new Map<string, unknown>();
-  for (const [key, value] of Object.entries(written)) {
+  let others: Array<readonly [string, unknown]> | undefined;
+  for (const key in written) {
     if (!statementElements.has(key)) {
-      others.set(key, value);
+      (others ??= []).push([key, written[key]]);
     }
   }
   return {
@@ -304,7 +309,7 @@ function parseStatement(written: unknown, index: number, path: string): ParsedSt
     action: targets(written.Action, written.NotAction),
     resource: targets(written.Resource, written.NotResource),
     condition: written.Condition,
-    others,
+    others: others ?? noElements,
   };
 }
 

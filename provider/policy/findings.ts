@@ -300,7 +300,7 @@ function validateStatement(stmt: ParsedStatement, workspaceId: string | undefine
     findings.add("DATA_TYPE_MISMATCH", at, `${at} must be an object`);
     return;
   }
-  for (const key of stmt.others.keys()) {
+  for (const [key] of stmt.others) {
     findings.add("INVALID_ELEMENT", `${at}${pathStep(key, false)}`, `${at} has an unknown element "${key}"`);
   }
   validateSid(stmt, findings);
