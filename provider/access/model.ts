@@ -1,7 +1,7 @@
 /**
  * The access model: what a policy lets whom do on its workspace.
  *
- * The policy model (../policy.ts) answers "do two documents mean the same?"; this one answers "who may do
+ * The policy model (../policy/) answers "do two documents mean the same?"; this one answers "who may do
  * what?". A policy's access is its statements, each reduced to effect × principals × actions × conditions as
  * AMP and IAM read them:
  *
@@ -29,7 +29,15 @@ import { createHash } from "node:crypto";
 
 import stringify from "fast-json-stable-stringify";
 
-import { SUPPORTED_ACTIONS, UNKNOWN, containsUnknown, globMatches, parsePolicy } from "../policy";
+import {
+  JsonNumber,
+  type ParsedStatement,
+  SUPPORTED_ACTIONS,
+  UNKNOWN,
+  globMatches,
+  parseDocument,
+  stringsOf as strings,
+} from "../policy";
 
 /** Where the policy applies: what the access model needs to know about the workspace. */
 export interface AccessOptions {
@@ -157,38 +165,32 @@ export function accessModel(policy: unknown, options: AccessOptions = {}): Acces
   if (policy === UNKNOWN) {
     return { statements: [], unknown: true };
   }
-  const doc = parsePolicy(policy);
-  const unknown = containsUnknown(doc);
-  const raw = doc.Statement;
-  const list: unknown[] = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
-  const statements = list.flatMap((stmt, index) => {
-    const read = readStatement(stmt, index, options);
+  const parsed = parseDocument(policy);
+  const statements = parsed.statements.flatMap((stmt) => {
+    const read = readStatement(stmt, options);
     return read === undefined ? [] : [read];
   });
-  return { statements, unknown };
+  return { statements, unknown: parsed.hasUnknown };
 }
 
-function readStatement(stmt: unknown, index: number, options: AccessOptions): AccessStatement | undefined {
-  if (typeof stmt !== "object" || stmt === null || Array.isArray(stmt)) {
-    return undefined;
-  }
-  const s = stmt as Record<string, unknown>;
-  if (s.Effect !== "Allow" && s.Effect !== "Deny") {
+function readStatement(stmt: ParsedStatement, options: AccessOptions): AccessStatement | undefined {
+  const { effect, index } = stmt;
+  if (effect !== "Allow" && effect !== "Deny") {
     return undefined;
   }
   const notes: string[] = [];
-  const exceptPrincipals = s.Principal === undefined && s.NotPrincipal !== undefined;
-  const principals = readPrincipals(exceptPrincipals ? s.NotPrincipal : s.Principal, options);
+  const exceptPrincipals = stmt.principal.negated;
+  const principals = readPrincipals(stmt.principal.value, options);
   if (exceptPrincipals) {
     notes.push(
-      s.Effect === "Allow"
+      effect === "Allow"
         ? "Allow with NotPrincipal: allows everyone except the principals listed"
         : "NotPrincipal: applies to everyone except callers whose every identity is listed (account; role and session)",
     );
   }
 
-  const notAction = s.Action === undefined && s.NotAction !== undefined;
-  const written = strings(notAction ? s.NotAction : s.Action);
+  const notAction = stmt.action.negated;
+  const written = strings(stmt.action.value);
   const matched = new Set<number>();
   const ignoredActions: string[] = [];
   for (const action of written) {
@@ -207,7 +209,7 @@ function readStatement(stmt: unknown, index: number, options: AccessOptions): Ac
     );
   }
 
-  const conditions = readConditions(s.Condition);
+  const conditions = readConditions(stmt.condition);
   for (const operator of new Set(conditions.map((clause) => clause.operator))) {
     if (operatorShape(operator) === undefined) {
       notes.push(`unknown condition operator ${operator}: compared as written only`);
@@ -216,15 +218,15 @@ function readStatement(stmt: unknown, index: number, options: AccessOptions): Ac
 
   let appliesHere = true;
   const resourcePlaces: ResourcePlace[] = [];
-  if (s.Resource !== undefined) {
-    const resources = strings(s.Resource);
+  if (stmt.resource.positive !== undefined) {
+    const resources = strings(stmt.resource.positive);
     const named = resources.map((resource) => resourceMayName(resource, options, resourcePlaces));
     if (!named.some((answer) => answer !== false)) {
       appliesHere = false;
       notes.push(`Resource names another workspace (${resources.join(", ")}): grants nothing here`);
     }
-  } else if (s.NotResource !== undefined) {
-    const excluded = strings(s.NotResource).filter(
+  } else if (stmt.resource.negative !== undefined) {
+    const excluded = strings(stmt.resource.negative).filter(
       (resource) => resourceMayName(resource, options, resourcePlaces) === true,
     );
     if (excluded.length > 0) {
@@ -237,8 +239,8 @@ function readStatement(stmt: unknown, index: number, options: AccessOptions): Ac
   }
   return {
     index,
-    sid: typeof s.Sid === "string" ? s.Sid : "",
-    effect: s.Effect,
+    sid: typeof stmt.sid === "string" ? stmt.sid : "",
+    effect,
     principals,
     exceptPrincipals,
     actions,
@@ -248,12 +250,6 @@ function readStatement(stmt: unknown, index: number, options: AccessOptions): Ac
     resourcePlaces,
     notes,
   };
-}
-
-/** A string-or-list element as its strings (other values are dropped: validation reports them). */
-function strings(value: unknown): string[] {
-  const items = Array.isArray(value) ? value : value === undefined ? [] : [value];
-  return items.filter((item): item is string => typeof item === "string");
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -266,8 +262,8 @@ function readPrincipals(value: unknown, options: AccessOptions): Principal[] {
   };
   if (value === "*") {
     add(ANYONE);
-  } else if (typeof value === "object" && value !== null && !Array.isArray(value)) {
-    for (const [type, names] of Object.entries(value as Record<string, unknown>)) {
+  } else if (isJsonObject(value)) {
+    for (const [type, names] of Object.entries(value)) {
       for (const name of strings(names)) {
         add(type === "AWS" ? awsPrincipal(name, options.partition ?? "aws") : otherPrincipal(type, name));
       }
@@ -557,15 +553,15 @@ export function arnMatches(pattern: string, value: string): boolean | undefined 
 // Conditions
 
 function readConditions(condition: unknown): ConditionClause[] {
-  if (typeof condition !== "object" || condition === null || Array.isArray(condition)) {
+  if (!isJsonObject(condition)) {
     return [];
   }
   const byId = new Map<string, ConditionClause>();
-  for (const [operator, block] of Object.entries(condition as Record<string, unknown>)) {
-    if (typeof block !== "object" || block === null || Array.isArray(block)) {
+  for (const [operator, block] of Object.entries(condition)) {
+    if (!isJsonObject(block)) {
       continue;
     }
-    for (const [displayKey, value] of Object.entries(block as Record<string, unknown>)) {
+    for (const [displayKey, value] of Object.entries(block)) {
       const values = [...new Set((Array.isArray(value) ? value : [value]).map(valueText))].sort(compareText);
       const clause = { operator, key: displayKey.toLowerCase(), displayKey, values };
       byId.set(clauseId(clause), clause);
@@ -574,7 +570,16 @@ function readConditions(condition: unknown): ConditionClause[] {
   return [...byId.values()].sort((a, b) => compareText(clauseId(a), clauseId(b)));
 }
 
+/** Whether a value as read is a JSON object (not an array, a number or null). */
+function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof JsonNumber);
+}
+
+/** A condition value as the text IAM compares (a number as a JavaScript number, as the model always read it). */
 function valueText(value: unknown): string {
+  if (value instanceof JsonNumber) {
+    return String(Number(value.text));
+  }
   return typeof value === "string" || typeof value === "number" || typeof value === "boolean"
     ? String(value)
     : stringify(value);

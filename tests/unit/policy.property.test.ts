@@ -597,7 +597,7 @@ function damage(doc: JsonObject, d: Damage): unknown {
 
 // ---------------------------------------------------------------------------------------------------------
 // An independent model of IAM meaning, written from DESIGN.md 4 for the shapes the generators make (not from
-// provider/policy.ts): a policy is its Version, Id and set of statements; a statement is its Sid, Effect and
+// provider/policy/): a policy is its Version, Id and set of statements; a statement is its Sid, Effect and
 // sets of principals, actions, resources and condition values. Sets are compared as sets, never as sorted text.
 
 interface StatementMeaning {
