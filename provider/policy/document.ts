@@ -254,7 +254,8 @@ export function forgetParsedPolicies(): void {
 }
 
 function buildDocument(source: string): ParsedPolicy {
-  const { doc, bytes, text } = readJsonText(source);
+  const read = readJsonText(source);
+  const { doc, bytes } = read;
   const statementElement = doc.Statement;
   const list: unknown[] =
     statementElement === undefined ? [] : Array.isArray(statementElement) ? statementElement : [statementElement];
@@ -264,7 +265,10 @@ function buildDocument(source: string): ParsedPolicy {
   let hasUnknown: boolean | undefined;
   return {
     doc,
-    text,
+    // Minified when first asked for (the text sent), not by every check and diff.
+    get text() {
+      return read.text;
+    },
     bytes,
     statementElement,
     statements,

@@ -74,12 +74,50 @@ export function jsonTextOf(input: unknown): string {
  * object.
  */
 export function readJsonText(text: string): ReadJsonDocument {
-  const { value, minified, spaces } = scanJson(text, true);
+  const { value, spaces } = scanJson(text);
   if (!isObject(value)) {
     throw new PolicyParseError(`must be a JSON object with a Statement, not ${kindOf(value)}`);
   }
-  // Whitespace between tokens is ASCII, one byte each.
-  return { doc: value, bytes: Buffer.byteLength(text, "utf8") - spaces, text: minified ?? text };
+  // The minified text is built when it is first asked for (to be sent), not by every check and diff.
+  let minified = spaces === 0 ? text : undefined;
+  return {
+    doc: value,
+    // Whitespace between tokens is ASCII, one byte each.
+    bytes: Buffer.byteLength(text, "utf8") - spaces,
+    get text() {
+      return (minified ??= minifyJson(text));
+    },
+  };
+}
+
+/**
+ * Valid JSON text without its whitespace between tokens: every JSON whitespace character outside a string
+ * literal (in text `scanJson` accepted, those are exactly the ones between tokens).
+ */
+function minifyJson(text: string): string {
+  const parts: string[] = [];
+  let copied = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) {
+        i++; // the escaped character, whatever it is
+      } else if (c === 34) {
+        inString = false;
+      }
+    } else if (c === 34) {
+      inString = true;
+    } else if (c === 32 || c === 9 || c === 10 || c === 13) {
+      parts.push(text.slice(copied, i));
+      for (let next = text.charCodeAt(i + 1); next === 32 || next === 9 || next === 10 || next === 13;) {
+        next = text.charCodeAt(++i + 1);
+      }
+      copied = i + 1;
+    }
+  }
+  parts.push(text.slice(copied));
+  return parts.join("");
 }
 
 /** Whether a value nests deeper than MAX_POLICY_DEPTH; iterative, so that it cannot overflow the stack itself. */
@@ -120,31 +158,24 @@ const escapes: Record<string, string> = { '"': '"', "\\": "\\", "/": "/", b: "\b
 /**
  * A JSON reader (RFC 8259, as strict as `JSON.parse`) that keeps each number's text, refuses a key given twice
  * in one object (naming where), stops at MAX_POLICY_DEPTH, and never recurses, so no input can overflow the
- * stack. It counts the whitespace between tokens; with `minify`, it also returns the text without it.
+ * stack. It counts the whitespace between tokens (the minified size is the text's less those).
  */
-function scanJson(text: string, minify: boolean): { value: unknown; minified?: string; spaces: number } {
+function scanJson(text: string): { value: unknown; spaces: number } {
   scans++;
-  const parts: string[] = [];
   const stack: Frame[] = [];
   let i = 0;
-  let copied = 0;
   let spaces = 0;
   const fail = (what: string): never => {
     throw new PolicyParseError(`is not valid JSON (${what})`);
   };
   const unexpected = (): never =>
     fail(i >= text.length ? "unexpected end of text" : `unexpected ${JSON.stringify(text[i])} at position ${i}`);
-  // Minifying copies the text between runs of whitespace, which are all between tokens.
   const skipSpace = (): void => {
     const start = i;
     for (let c = text.charCodeAt(i); c === 32 || c === 9 || c === 10 || c === 13; c = text.charCodeAt(++i)) {
       // whitespace between tokens
     }
     spaces += i - start;
-    if (minify && i > start) {
-      parts.push(text.slice(copied, start));
-      copied = i;
-    }
   };
   const readString = (): string => {
     let value = "";
@@ -266,11 +297,7 @@ function scanJson(text: string, minify: boolean): { value: unknown; minified?: s
         if (i < text.length) {
           unexpected();
         }
-        if (!minify) {
-          return { value, spaces };
-        }
-        parts.push(text.slice(copied, i));
-        return { value, minified: parts.join(""), spaces };
+        return { value, spaces };
       }
       if (Array.isArray(frame.container)) {
         frame.container.push(value);

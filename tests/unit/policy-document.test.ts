@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 
+import * as fc from "fast-check";
+
 import {
   JsonNumber,
   PolicyParseError,
@@ -72,6 +74,19 @@ describe("parseDocument: one typed document", () => {
     const parsed = parseDocument('{ "Statement" : [ { "Sid" : "é" } ] }');
     assert.equal(parsed.text, '{"Statement":[{"Sid":"é"}]}');
     assert.equal(parsed.bytes, Buffer.byteLength('{"Statement":[{"Sid":"é"}]}'));
+  });
+
+  it("gives the minified text exactly as JSON.stringify writes the same value, whatever the whitespace", () => {
+    fc.assert(
+      fc.property(fc.json(), fc.constantFrom(" ", "\t", "\r\n", "\n  \t"), (json, space) => {
+        const doc = { Version: "2012-10-17", Statement: [{ Sid: "S", Effect: "Allow", Extra: JSON.parse(json) }] };
+        const written = JSON.stringify(doc, null, 2).replace(/\n/g, `\n${space}`);
+        const parsed = parseDocument(written);
+        assert.equal(parsed.bytes, Buffer.byteLength(JSON.stringify(doc), "utf8"));
+        assert.equal(parsed.text, JSON.stringify(doc));
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it("reads a text once: the same text, or an object with that JSON text, gives the same parsed document", () => {
