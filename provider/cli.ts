@@ -5,6 +5,7 @@
  *   amp-policy diff --stack-state <file> <after> the same, against a resource's policy in `pulumi stack export`
  *   amp-policy explain <policy>                 who can do what
  *   amp-policy validate <policy>                findings, as IAM Access Analyzer's ValidatePolicy shapes them
+ *   amp-policy review --preview <file>          every ResourcePolicy change of a `pulumi preview --json`
  *
  * Exit codes: 0 fine; 2 the change broadens access (diff) or a finding at or above the threshold (validate);
  * 1 bad input or usage, with a one-line message, never a stack trace.
@@ -22,6 +23,19 @@ import {
   suppressFindings,
   validatePolicy,
 } from "./policy";
+import { formatMarkdown } from "./report/markdown";
+import {
+  type FailOn,
+  type PreviewScope,
+  PreviewError,
+  type ResourceReview,
+  readPreview,
+  reviewFails,
+  reviewPreview,
+  reviewedType,
+  scopeFromConfig,
+} from "./report/preview";
+import { formatReviewText, reviewJson } from "./report/text";
 import { approvalDigest, changesAccess, partitionOf } from "./review";
 
 /** The usage text. */
@@ -35,6 +49,10 @@ Commands:
   explain <policy>          who can do what: each statement as principals, actions, conditions; the digest
   validate <policy>         findings (ERROR, SECURITY_WARNING, WARNING, SUGGESTION) with their issue codes
                             exit 2 when a finding is at or above --fail-on
+  review --preview <file>   every ResourcePolicy change in the output of \`pulumi preview --json\` (- for
+                            standard input): create, update, replace, delete, each reviewed like diff, with
+                            the approvedAccess digest the provider's gate takes; exit 2 when one broadens
+                            access, or when one cannot be reviewed here (a secret or a value not known yet)
 
 A policy is a file of JSON, or - for standard input. An empty file (e.g. /dev/null) is no policy: use it
 as <before> for a create or as <after> for a delete.
@@ -46,15 +64,19 @@ Options:
   --partition <name>        the workspace's partition: a bare account id is its root there (default: the
                             partition of --region, else aws)
   --region <region>         the workspace's region: a Resource in another region names another workspace
+                            (review: default the stack config's amp-resource-policy:region, else aws:region)
   --account <id>            the workspace's account: a Resource in another account names another workspace
-                            (default: unknown, such a statement's effect is uncertain)
+                            (default: unknown, such a statement's effect is uncertain; review: the stack
+                            config's amp-resource-policy:accountId)
   --stack-state <file>      diff only: take <before> from a ResourcePolicy in this \`pulumi stack export\` file
   --resource <name|urn>     diff only: which ResourcePolicy of the stack state, when it holds several
-  --fail-on <level>         diff: broadening (default), any-change, never
+  --fail-on <level>         diff, review: broadening (default), any-change, never
                             validate: ERROR, SECURITY_WARNING (default), WARNING, SUGGESTION, never
   --ignore-finding <code>   validate only: leave out findings with this issue code (repeatable, or comma-separated);
                             an ERROR cannot be left out
-  --json                    print JSON for machines instead of text
+  --format <format>         text (default); json for machines; markdown (diff, review) for a pull-request
+                            comment, kept under GitHub's 65,536-character limit
+  --json                    the same as --format json
   --color, --no-color       ANSI colour (default: when standard output is a terminal and NO_COLOR is unset)
   --ascii                   plain ASCII table borders
   --help                    print this text
@@ -88,6 +110,10 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     return await run(argv, io);
   } catch (err) {
     if (err instanceof CliError) {
+      io.stderr(`amp-policy: ${err.message}\n`);
+      return 1;
+    }
+    if (err instanceof PreviewError) {
       io.stderr(`amp-policy: ${err.message}\n`);
       return 1;
     }
@@ -134,11 +160,12 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     region: values.region,
     accountId: values.account,
   };
-  const json = values.json === true;
+  const outputFormat = formatOf(command, values.format, values.json === true);
+  const json = outputFormat === "json";
   const only = (allowed: string[]): void => {
-    for (const name of ["stack-state", "resource", "ignore-finding"] as const) {
+    for (const name of ["stack-state", "resource", "ignore-finding", "preview"] as const) {
       if (values[name] !== undefined && !allowed.includes(name)) {
-        throw new CliError(`--${name} applies only to ${name === "ignore-finding" ? "validate" : "diff"}`);
+        throw new CliError(`--${name} applies only to ${ONLY_FOR[name]}`);
       }
     }
   };
@@ -146,10 +173,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
   switch (command) {
     case "diff": {
       only(["stack-state", "resource"]);
-      const failOn = values["fail-on"] ?? "broadening";
-      if (!["broadening", "any-change", "never"].includes(failOn)) {
-        throw new CliError(`--fail-on for diff must be broadening, any-change or never, not "${failOn}"`);
-      }
+      const failOn = failOnOf(values["fail-on"], "diff");
       let before: unknown;
       let after: unknown;
       if (values["stack-state"] !== undefined) {
@@ -171,11 +195,15 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
       }
       const change = accessChange(before, after, options);
       const approval = approvalLine(change.digest, options, values.workspace !== undefined);
-      io.stdout(
-        json
-          ? `${JSON.stringify({ ...change, ...approval?.json }, null, 2)}\n`
-          : `${formatAccessChange(change, format)}\n${approval?.text ?? ""}`,
-      );
+      if (outputFormat === "markdown") {
+        io.stdout(formatMarkdown([diffAsReview(args, before, after, change, options, approval?.json.approvedAccess)]));
+      } else {
+        io.stdout(
+          json
+            ? `${JSON.stringify({ ...change, ...approval?.json }, null, 2)}\n`
+            : `${formatAccessChange(change, format)}\n${approval?.text ?? ""}`,
+        );
+      }
       const fails = failOn === "broadening" ? change.broadening : failOn === "any-change" && changesAccess(change);
       return fails ? 2 : 0;
     }
@@ -232,10 +260,47 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
       }
       return blocking.length > 0 ? 2 : 0;
     }
+    case "review": {
+      only(["preview"]);
+      if (values.workspace !== undefined) {
+        throw new CliError("--workspace does not apply to review: each resource's workspaceId is its workspace");
+      }
+      if (values.preview === undefined) {
+        throw new CliError(
+          "review needs --preview <file>: the output of `pulumi preview --json` (- for standard input)",
+        );
+      }
+      expectArgs(args, 0, "review --preview <file>");
+      const failOn = failOnOf(values["fail-on"], "review");
+      const preview = readPreview(readText(values.preview, io), label(values.preview));
+      // The command line's workspace settings win over the stack config's, one by one.
+      const fromConfig = scopeFromConfig(preview.config);
+      const region = values.region ?? fromConfig.region;
+      const scope: PreviewScope = {
+        ...fromConfig,
+        region,
+        partition: values.partition ?? partitionOf(region) ?? fromConfig.partition,
+        accountId: values.account ?? fromConfig.accountId,
+      };
+      const review = reviewPreview(preview, scope);
+      const fullCommand = `amp-policy review --preview ${values.preview === "-" ? "preview.json" : values.preview}`;
+      io.stdout(
+        outputFormat === "markdown"
+          ? formatMarkdown(review.resources, {
+              title: "AMP resource policy review",
+              unchanged: preview.otherSteps,
+              fullCommand,
+            })
+          : json
+            ? `${JSON.stringify(reviewJson(review, failOn, preview.otherSteps), null, 2)}\n`
+            : formatReviewText(review, { ...format, unchanged: preview.otherSteps }),
+      );
+      return review.resources.some((resource) => reviewFails(resource, failOn)) ? 2 : 0;
+    }
     case undefined:
-      throw new CliError("a command is required: diff, explain or validate (see amp-policy --help)");
+      throw new CliError("a command is required: diff, explain, validate or review (see amp-policy --help)");
     default:
-      throw new CliError(`unknown command "${command}": use diff, explain or validate (see amp-policy --help)`);
+      throw new CliError(`unknown command "${command}": use diff, explain, validate or review (see amp-policy --help)`);
   }
 }
 
@@ -253,6 +318,8 @@ function parse(argv: readonly string[]) {
       resource: { type: "string" },
       "fail-on": { type: "string" },
       "ignore-finding": { type: "string", multiple: true },
+      preview: { type: "string" },
+      format: { type: "string" },
       json: { type: "boolean" },
       color: { type: "boolean" },
       "no-color": { type: "boolean" },
@@ -265,6 +332,70 @@ function parse(argv: readonly string[]) {
     result.values.color = false;
   }
   return result;
+}
+
+/** The output formats of each command; the first is the default. */
+const FORMATS: Record<string, readonly string[]> = {
+  diff: ["text", "json", "markdown"],
+  explain: ["text", "json"],
+  validate: ["text", "json"],
+  review: ["text", "json", "markdown"],
+};
+
+/** The command each command-specific option belongs to. */
+const ONLY_FOR = { "stack-state": "diff", resource: "diff", "ignore-finding": "validate", preview: "review" } as const;
+
+/** The output format: `--format`, or `--json` (an alias of `--format json`), checked against the command's. */
+function formatOf(command: string | undefined, format: string | undefined, json: boolean): string {
+  const allowed = FORMATS[command ?? ""] ?? ["text", "json"];
+  if (format === undefined) {
+    return json ? "json" : allowed[0];
+  }
+  if (json && format !== "json") {
+    throw new CliError(`--json is --format json: it cannot go with --format ${format}`);
+  }
+  if (!allowed.includes(format)) {
+    throw new CliError(`--format for ${command ?? "this command"} must be ${orList(allowed)}, not "${format}"`);
+  }
+  return format;
+}
+
+function failOnOf(value: string | undefined, command: string): FailOn {
+  const failOn = value ?? "broadening";
+  if (!["broadening", "any-change", "never"].includes(failOn)) {
+    throw new CliError(`--fail-on for ${command} must be broadening, any-change or never, not "${failOn}"`);
+  }
+  return failOn as FailOn;
+}
+
+function orList(items: readonly string[]): string {
+  return items.length === 1 ? items[0] : `${items.slice(0, -1).join(", ")} or ${items[items.length - 1]}`;
+}
+
+/** A `diff` as the review of one resource, for the Markdown comment. */
+function diffAsReview(
+  files: readonly string[],
+  before: unknown,
+  after: unknown,
+  change: ReturnType<typeof accessChange>,
+  options: AccessOptions,
+  approvedAccess: string | undefined,
+): ResourceReview {
+  const names = files.length === 2 ? `${label(files[0])} → ${label(files[1])}` : label(files[0]);
+  return {
+    urn: "",
+    name: names,
+    type: "",
+    label: "policy",
+    op: before === undefined ? "create" : after === undefined ? "delete" : "update",
+    workspaceId: options.workspaceId,
+    status: "reviewed",
+    change,
+    approvedAccess,
+    requireApproval: "never",
+    approved: false,
+    needsApproval: false,
+  };
 }
 
 /**
@@ -345,16 +476,6 @@ function readPolicy(path: string, io: CliIo): unknown {
 // ---------------------------------------------------------------------------------------------------------
 // pulumi stack export
 
-/**
- * The types a `ResourcePolicy` has in a state: the plugin's, the dynamic resource's (`ResourcePolicy` registers
- * as `pulumi-nodejs:dynamic/amp:ResourcePolicy`), and a plain `pulumi.dynamic.Resource` over the provider.
- */
-const RESOURCE_TYPES = new Set([
-  "amp-resource-policy:index:ResourcePolicy",
-  "pulumi-nodejs:dynamic/amp:ResourcePolicy",
-  "pulumi-nodejs:dynamic:Resource",
-]);
-
 interface StateResource {
   urn: string;
   name: string;
@@ -383,7 +504,7 @@ function fromStackState(path: string, selector: string | undefined, io: CliIo): 
       continue;
     }
     const r = resource as { urn?: unknown; type?: unknown; outputs?: Record<string, unknown>; delete?: unknown };
-    if (typeof r.urn !== "string" || !RESOURCE_TYPES.has(String(r.type)) || r.delete === true) {
+    if (typeof r.urn !== "string" || reviewedType(r.type)?.label !== "ResourcePolicy" || r.delete === true) {
       continue;
     }
     const outputs = r.outputs ?? {};
