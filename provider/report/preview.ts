@@ -252,9 +252,13 @@ export function scopeFromConfig(config: Record<string, string>): PreviewScope {
 // ---------------------------------------------------------------------------------------------------------
 // Reviewing the steps
 
-/** Reviews every policy step of `preview` within `scope` (the command line's, over the stack config's). */
+const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Reviews every policy step of `preview` (by resource name) within `scope` (the command line's, over the stack config's). */
 export function reviewPreview(preview: Preview, scope: PreviewScope): StackReview {
-  return { resources: preview.steps.map((step) => reviewStep(step, scope, preview.diagnostics)), scope };
+  // The engine runs steps in parallel: their order differs from one preview to the next, a comment's must not.
+  const steps = [...preview.steps].sort((a, b) => compare(a.name, b.name) || compare(a.urn, b.urn));
+  return { resources: steps.map((step) => reviewStep(step, scope, preview.diagnostics)), scope };
 }
 
 /** Whether a value is, or holds, the placeholder of a secret. */
