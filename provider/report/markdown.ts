@@ -38,17 +38,12 @@ export function formatMarkdown(reviews: readonly ResourceReview[], options: Mark
   const tryRender = (rowLimit: number, sectionLimit: number, summaryLimit: number) =>
     render(reviews, sections, options, { rowLimit, sectionLimit, summaryLimit });
 
-  let text = tryRender(Infinity, Infinity, Infinity);
+  const text = tryRender(Infinity, Infinity, Infinity);
   if (text.length <= maxLength) {
     return text;
   }
-  for (const rowLimit of [200, 100, 50, 20, 10, 5, 2, 0]) {
-    text = tryRender(rowLimit, Infinity, Infinity);
-    if (text.length <= maxLength) {
-      return text;
-    }
-  }
-  // Fewer sections (the rest only in the summary table), then fewer summary rows: the largest count that fits.
+  // The most rows per table that fit; else fewer sections (the rest only in the summary table); else fewer
+  // summary rows. Each is the largest count that fits, found by bisection (a render is linear in the rows).
   const fit = (attempt: (n: number) => string, max: number): { n: number; text: string } | undefined => {
     let low = 0;
     let high = max;
@@ -65,6 +60,10 @@ export function formatMarkdown(reviews: readonly ResourceReview[], options: Mark
     }
     return best;
   };
+  const byRows = fit((n) => tryRender(n, Infinity, Infinity), Math.max(0, ...sections.map((s) => s.rows.length)));
+  if (byRows !== undefined) {
+    return byRows.text;
+  }
   const bySections = fit((n) => tryRender(0, n, Infinity), reviews.length);
   if (bySections !== undefined) {
     return bySections.text;
@@ -209,10 +208,10 @@ function tally(reviews: readonly ResourceReview[], unchanged: number): string {
   const narrowOnly = reviews.filter((r) => r.change?.narrowing === true && !r.change.broadening).length;
   const notReviewed = reviews.filter((r) => r.change === undefined).length;
   const parts = [
-    broaden > 0 ? `**${broaden} broaden${broaden === 1 ? "s" : ""} access**` : "",
-    narrowOnly > 0 ? `${narrowOnly} narrow${narrowOnly === 1 ? "s" : ""} access` : "",
-    notReviewed > 0 ? `**${notReviewed} not reviewed here**` : "",
-    unchanged > 0 ? `${unchanged} unchanged` : "",
+    broaden > 0 ? `**${broaden.toLocaleString("en-US")} broaden${broaden === 1 ? "s" : ""} access**` : "",
+    narrowOnly > 0 ? `${narrowOnly.toLocaleString("en-US")} narrow${narrowOnly === 1 ? "s" : ""} access` : "",
+    notReviewed > 0 ? `**${notReviewed.toLocaleString("en-US")} not reviewed here**` : "",
+    unchanged > 0 ? `${unchanged.toLocaleString("en-US")} unchanged` : "",
   ].filter((part) => part !== "");
   const changes = count(reviews.length, "policy change");
   return parts.length === 0 ? `${changes}: no change in access.` : `${changes}: ${parts.join(", ")}.`;
@@ -269,7 +268,7 @@ function approvalText(review: ResourceReview): string | undefined {
       : `Its \`requireApproval: ${review.requireApproval}\` does not hold this change`;
   return (
     `Approval digest: ${digest}. ${gate}: to approve exactly this access, set ` +
-    `\`approvedAccess: "${review.approvedAccess}"\` on \`${escapeCode(review.name)}\` ` +
+    `\`approvedAccess: "${review.approvedAccess}"\` on ${review.urn === "" ? "the resource" : `\`${escapeCode(review.name)}\``} ` +
     "(it stops matching as soon as the policy grants anything else)."
   );
 }
@@ -281,11 +280,11 @@ function count(n: number, noun: string): string {
 /** Text safe in Markdown and in a table cell: no HTML, no emphasis, links, cells or mentions of its own. */
 export function escapeMarkdown(text: string): string {
   return text
+    .replace(/([\\`*_{}[\]()#+!|~])/g, "\\$1")
     .replace(/&/g, "&amp;")
     .replace(/</g, "&lt;")
     .replace(/>/g, "&gt;")
     .replace(/@/g, "&#64;")
-    .replace(/([\\`*_{}[\]()#+!|~])/g, "\\$1")
     .replace(/\r?\n/g, "<br>");
 }
 

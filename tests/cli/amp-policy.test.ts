@@ -586,12 +586,12 @@ describe("amp-policy (the built bin)", function () {
       {
         name: "no command",
         args: [],
-        stderr: "a command is required: diff, explain or validate (see amp-policy --help)",
+        stderr: "a command is required: diff, explain, validate or review (see amp-policy --help)",
       },
       {
         name: "an unknown command",
-        args: ["review", "write.json"],
-        stderr: 'unknown command "review": use diff, explain or validate (see amp-policy --help)',
+        args: ["approve", "write.json"],
+        stderr: 'unknown command "approve": use diff, explain, validate or review (see amp-policy --help)',
       },
       {
         name: "an unknown option",
