@@ -42,9 +42,9 @@ export const REVIEWED_TYPES: readonly ReviewedResourceType[] = [
       "pulumi-nodejs:dynamic/amp:ResourcePolicy",
       "pulumi-nodejs:dynamic:Resource",
     ],
-    // Either input marks the resource as ours (a missing workspaceId is then said, not skipped).
+    // policyDocument marks a plain dynamic resource as ours; a missing workspaceId is then said, not skipped.
     policyOf: (inputs) =>
-      "workspaceId" in inputs || "policyDocument" in inputs
+      "policyDocument" in inputs
         ? { workspaceId: inputs.workspaceId, policyDocument: inputs.policyDocument }
         : undefined,
   },
