@@ -289,13 +289,16 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
           ? formatMarkdown(review.resources, {
               title: "AMP resource policy review",
               unchanged: preview.otherSteps,
+              previewErrors: preview.errors,
               fullCommand,
             })
           : json
-            ? `${JSON.stringify(reviewJson(review, failOn, preview.otherSteps), null, 2)}\n`
-            : formatReviewText(review, { ...format, unchanged: preview.otherSteps }),
+            ? `${JSON.stringify(reviewJson(review, failOn, preview.otherSteps, preview.errors), null, 2)}\n`
+            : formatReviewText(review, { ...format, unchanged: preview.otherSteps, previewErrors: preview.errors }),
       );
-      return review.resources.some((resource) => reviewFails(resource, failOn)) ? 2 : 0;
+      // A failed preview may lack resources the engine did not reach: it cannot show that nothing broadens.
+      const incomplete = preview.errors > 0 && failOn !== "never";
+      return incomplete || review.resources.some((resource) => reviewFails(resource, failOn)) ? 2 : 0;
     }
     case undefined:
       throw new CliError("a command is required: diff, explain, validate or review (see amp-policy --help)");

@@ -29,6 +29,8 @@ export interface MarkdownOptions {
   unchanged?: number;
   /** The command that prints everything, for the line that says what was left out. */
   fullCommand?: string;
+  /** How many errors the preview reported (it may lack the resources after the first). */
+  previewErrors?: number;
 }
 
 /** The review of each resource as one Markdown comment, within `options.maxLength`. */
@@ -142,6 +144,12 @@ function render(
     out.push(options.subtitle, "");
   }
   out.push(tally(reviews, options.unchanged ?? 0), "");
+  if ((options.previewErrors ?? 0) > 0) {
+    out.push(
+      `> **The preview failed** (${count(options.previewErrors ?? 0, "error")}): the engine stops at an error, so resources it did not reach are not listed.`,
+      "",
+    );
+  }
   const leftOut = { rows: 0, sections: 0, summary: 0 };
   if (reviews.length > 1 || limits.sectionLimit < reviews.length) {
     out.push("| Resource | Operation | Workspace | Access |", "|---|---|---|---|");
@@ -218,19 +226,29 @@ function tally(reviews: readonly ResourceReview[], unchanged: number): string {
 }
 
 function opText(review: ResourceReview): string {
+  if (review.op === "failed") {
+    return "not planned";
+  }
   return review.previousWorkspaceId === undefined
     ? review.op
     : `${review.op} (from ${`\`${escapeCode(review.previousWorkspaceId)}\``})`;
 }
 
 function workspaceText(review: ResourceReview): string {
-  return review.workspaceId === undefined ? "_workspace not known yet_" : `\`${escapeCode(review.workspaceId)}\``;
+  if (review.workspaceId === undefined) {
+    return review.status === "failed" ? "_workspace not in the preview_" : "_workspace not known yet_";
+  }
+  return `\`${escapeCode(review.workspaceId)}\``;
 }
 
 function verdictWord(review: ResourceReview): string {
   const change = review.change;
   if (change === undefined) {
-    return review.status === "withheld" ? "**withheld** (secret)" : "**not known yet**";
+    return review.status === "withheld"
+      ? "**withheld** (secret)"
+      : review.status === "failed"
+        ? "**preview failed**"
+        : "**not known yet**";
   }
   if (change.broadening && change.narrowing) {
     return "**broadens and narrows**";
@@ -240,7 +258,12 @@ function verdictWord(review: ResourceReview): string {
 
 function verdictLine(review: ResourceReview): string {
   if (review.change === undefined) {
-    const what = review.status === "withheld" ? "Access review withheld" : "Access review not possible yet";
+    const what =
+      review.status === "withheld"
+        ? "Access review withheld"
+        : review.status === "failed"
+          ? "Not reviewed"
+          : "Access review not possible yet";
     const printed =
       review.providerDigest === undefined
         ? ""
@@ -252,6 +275,12 @@ function verdictLine(review: ResourceReview): string {
 }
 
 function approvalText(review: ResourceReview): string | undefined {
+  if (review.status === "failed" && review.approvedAccess !== undefined) {
+    return (
+      `The \`requireApproval\` gate holds this change: to approve exactly the access it grants, set ` +
+      `\`approvedAccess: "${review.approvedAccess}"\` on \`${escapeCode(review.name)}\`.`
+    );
+  }
   if (review.approvedAccess === undefined || review.change === undefined) {
     return review.op === "delete" && review.change !== undefined
       ? "A delete needs no approval: the `requireApproval` gate runs on writes."

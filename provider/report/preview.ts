@@ -58,8 +58,11 @@ export function reviewedType(type: unknown): ReviewedResourceType | undefined {
 /** What Pulumi prints for a secret value in `pulumi preview --json` (and `pulumi stack export` without secrets). */
 export const SECRET_PLACEHOLDER = "[secret]";
 
-/** What a step does to its resource, once per resource (a replacement's several steps are one `replace`). */
-export type PolicyOp = "create" | "update" | "replace" | "delete";
+/**
+ * What a step does to its resource, once per resource (a replacement's several steps are one `replace`);
+ * `failed`: the preview has no step for it, only an error (a check failure, e.g. the `requireApproval` gate).
+ */
+export type PolicyOp = "create" | "update" | "replace" | "delete" | "failed";
 
 /** One policy resource's change in a preview. */
 export interface PolicyStep {
@@ -74,6 +77,8 @@ export interface PolicyStep {
   olds?: Record<string, unknown>;
   /** The new inputs (none for a delete). */
   news?: Record<string, unknown>;
+  /** The engine's error for this resource (op `failed`). */
+  error?: string;
 }
 
 /** The settings of the review the stack's config (or the command line) gives. */
@@ -94,6 +99,8 @@ export interface Preview {
   diagnostics: Array<{ urn?: string; message: string }>;
   /** Resources of the reviewed types the preview counts as unchanged (`changeSummary.same` is every type's). */
   otherSteps: number;
+  /** How many errors the preview reported: the engine stops at one, so it may lack the steps of other resources. */
+  errors: number;
 }
 
 /** The review of one resource's change. */
@@ -109,9 +116,10 @@ export interface ResourceReview {
   previousWorkspaceId?: string;
   /**
    * `reviewed`: the change below; `withheld`: a document is a secret, its values are not in the preview;
-   * `unknown`: a value is computed by another resource and not known at preview.
+   * `unknown`: a value is computed by another resource and not known at preview; `failed`: the preview has
+   * only an error for it (op `failed`).
    */
-  status: "reviewed" | "withheld" | "unknown";
+  status: "reviewed" | "withheld" | "unknown" | "failed";
   /** Why the review is withheld or unknown, in one sentence. */
   reason?: string;
   change?: AccessChange;
@@ -215,12 +223,32 @@ export function readPreview(text: string, source = "the preview"): Preview {
       config[key] = String(value);
     }
   }
-  const diagnostics = Array.isArray(document.diagnostics)
-    ? (document.diagnostics as Array<{ urn?: unknown; message?: unknown }>)
-        .filter((d) => typeof d?.message === "string")
-        .map((d) => ({ urn: typeof d.urn === "string" ? d.urn : undefined, message: String(d.message) }))
+  const raw = Array.isArray(document.diagnostics)
+    ? (document.diagnostics as Array<{ urn?: unknown; message?: unknown; severity?: unknown }>).filter(
+        (d) => typeof d?.message === "string",
+      )
     : [];
-  return { steps: [...byUrn.values()], config, diagnostics, otherSteps };
+  const diagnostics = raw.map((d) => ({
+    urn: typeof d.urn === "string" ? d.urn : undefined,
+    message: String(d.message),
+  }));
+  const errors = raw.filter((d) => d.severity === "error");
+  // A check failure (the gate's included) leaves the resource without a step: its error is all there is.
+  for (const error of errors) {
+    const urn = typeof error.urn === "string" ? error.urn : undefined;
+    const row = urn === undefined ? undefined : reviewedType(typeFromUrn(urn));
+    if (urn !== undefined && row !== undefined && !byUrn.has(urn)) {
+      byUrn.set(urn, {
+        urn,
+        name: urn.split("::").pop() ?? urn,
+        type: typeFromUrn(urn),
+        label: row.label,
+        op: "failed",
+        error: String(error.message),
+      });
+    }
+  }
+  return { steps: [...byUrn.values()], config, diagnostics, otherSteps, errors: errors.length };
 }
 
 function typeFromUrn(urn: string): string {
@@ -304,6 +332,9 @@ export function reviewStep(
   if (providerDigest !== undefined) {
     base.providerDigest = providerDigest;
   }
+  if (step.op === "failed") {
+    return failedReview(base, step.error ?? "");
+  }
   if (step.op !== "delete" && newWorkspace === undefined) {
     return {
       ...base,
@@ -358,6 +389,26 @@ export function reviewStep(
     needsApproval,
     approved: step.news?.approvedAccess === approvedAccess,
   };
+}
+
+/**
+ * A resource the preview has only an error for. The engine's message quotes the whole input before the reason
+ * (`property policyDocument value {…} has a problem: <reason>`): the reason's first line is kept, and the
+ * digest the gate asks for when it is the gate that failed.
+ */
+function failedReview(base: ResourceReview, error: string): ResourceReview {
+  const problem = /has a problem: ([^\n]*)/.exec(error)?.[1] ?? error.split("\n")[0].replace(/^error: /, "");
+  const asked = /set the input approvedAccess: "(access-[0-9a-f]{12})"/.exec(error)?.[1];
+  const review: ResourceReview = {
+    ...base,
+    status: "failed",
+    reason: `the preview failed for this resource: ${problem}`,
+  };
+  if (asked !== undefined) {
+    review.approvedAccess = asked;
+    review.needsApproval = true;
+  }
+  return review;
 }
 
 /** The access digest the provider printed for `urn` in the preview's diagnostics (the plugin names the URN). */

@@ -54,7 +54,7 @@ interface Step {
 interface PreviewJson {
   config?: Record<string, string>;
   steps: Step[];
-  diagnostics: Array<{ urn?: string; message: string }>;
+  diagnostics: Array<{ urn?: string; message: string; severity?: string }>;
 }
 interface ReviewJson {
   failOn: string;
@@ -185,6 +185,50 @@ describe("amp-policy review --preview (the built bin, on real pulumi preview --j
     assert.equal(hidden.approvedAccess, undefined);
     assert.match(hidden.providerDigest!, /^access-[0-9a-f]{12}$/);
     assert.equal(hidden.fails, true, "a review that cannot be made fails unless --fail-on never");
+  });
+
+  it("a preview the requireApproval gate failed: the resource it has only an error for is named, with the gate's reason and digest", () => {
+    const gated = JSON.parse(fs.readFileSync(path.join(fixtures, "preview-plugin-gated.json"), "utf8")) as PreviewJson;
+    const { code, json } = review(gated);
+    assert.equal(code, 2);
+    // The engine stops at the error: which other steps made it into the output varies from run to run.
+    const kept = json.resources.find((r) => r.name === "kept")!;
+    assert.equal(`${kept.op} ${kept.status}`, "failed failed");
+    const asked = /set the input approvedAccess: "(access-[0-9a-f]{12})"/.exec(
+      gated.diagnostics.map((d) => d.message).join("\n"),
+    );
+    assert.equal(kept.approvedAccess, asked![1]);
+    assert.equal(
+      kept.reason,
+      "the preview failed for this resource: policyDocument needs approval before it is applied (requireApproval: broadening): broadens access: arn:aws:iam::444455556666:root gains aps:QueryMetrics, aps:GetSeries",
+    );
+    const markdown = ampPolicy([
+      "review",
+      "--preview",
+      path.join(fixtures, "preview-plugin-gated.json"),
+      "--format",
+      "markdown",
+    ]);
+    assert.match(
+      markdown.stdout,
+      /> \*\*The preview failed\*\* \(1 error\): the engine stops at an error, so resources it did not reach are not listed\./,
+    );
+    assert.ok(markdown.stdout.includes(`set \`approvedAccess: "${asked![1]}"\` on \`kept\``));
+    assert.doesNotMatch(
+      markdown.stdout,
+      /"Version":"2012-10-17"/,
+      "the engine's quote of the whole document is left out",
+    );
+
+    // A preview that failed elsewhere (no error of a policy resource) is still incomplete: exit 2, unless never.
+    const elsewhere: PreviewJson = {
+      ...gated,
+      steps: gated.steps.filter((step) => !step.urn.includes("ResourcePolicy")),
+      diagnostics: [{ message: "error: preview failed\n", severity: "error" }],
+    };
+    const incomplete = review(elsewhere);
+    assert.deepEqual([incomplete.code, incomplete.json.resources.length, incomplete.json.fails], [2, 0, true]);
+    assert.equal(review(elsewhere, ["--fail-on", "never"]).code, 0);
   });
 
   it("exit codes as diff: --fail-on any-change and never; a narrowing alone passes by default", () => {

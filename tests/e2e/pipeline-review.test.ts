@@ -13,6 +13,7 @@ interface PolicySpec {
   writers: string[];
   readers?: string[];
   secret?: boolean;
+  requireApproval?: string;
 }
 
 const account = (id: string) => `arn:aws:iam::${id}:root`;
@@ -46,7 +47,8 @@ function typescriptProgram(specs: PolicySpec[]): string {
   const lines = specs.map((spec) => {
     const text = JSON.stringify(JSON.stringify(policyOf(spec)));
     const document = spec.secret === true ? `pulumi.secret(${text})` : text;
-    return `new ResourcePolicy(${JSON.stringify(spec.name)}, { workspaceId: ${JSON.stringify(spec.workspaceId)}, policyDocument: ${document} });`;
+    const gate = spec.requireApproval === undefined ? "" : `, requireApproval: ${JSON.stringify(spec.requireApproval)}`;
+    return `new ResourcePolicy(${JSON.stringify(spec.name)}, { workspaceId: ${JSON.stringify(spec.workspaceId)}, policyDocument: ${document}${gate} });`;
   });
   return [
     'import * as pulumi from "@pulumi/pulumi";',
@@ -69,6 +71,7 @@ function yamlProgram(original: string, specs: PolicySpec[]): string {
       "    properties:",
       `      workspaceId: ${spec.workspaceId}`,
       `      policyDocument:${document}`,
+      ...(spec.requireApproval === undefined ? [] : [`      requireApproval: ${spec.requireApproval}`]),
     ].join("\n");
   });
   return `${head}\nresources:\n${resources.join("\n")}\n`;
@@ -92,6 +95,7 @@ interface ReviewJson {
     reason?: string;
     summary?: string;
     approvedAccess?: string;
+    needsApproval?: boolean;
   }>;
 }
 
@@ -140,6 +144,21 @@ for (const { door, example } of doors) {
     const ws: Record<string, string> = {};
     let preview: string;
 
+    /** The second program: kept gains a reader, moved moves, fresh is new, retired is gone, hidden changes. */
+    const changed = (keptGate?: string): PolicySpec[] => [
+      {
+        name: "kept",
+        workspaceId: ws.kept,
+        writers: ["111122223333"],
+        readers: ["444455556666"],
+        requireApproval: keptGate,
+      },
+      { name: "moved", workspaceId: ws["moved-to"], writers: ["111122223333"] },
+      { name: "fresh", workspaceId: ws.fresh, writers: ["777788889999"] },
+      { name: "same", workspaceId: ws.same, writers: ["111122223333"] },
+      { name: "hidden", workspaceId: ws.hidden, writers: ["111122223333", "555566667777"], secret: true },
+    ];
+
     const deploy = (specs: PolicySpec[]) => {
       if (door === "dynamic") {
         project.write("index.ts", typescriptProgram(specs));
@@ -167,13 +186,7 @@ for (const { door, example } of doors) {
       const regionKey = door === "plugin" ? "amp-resource-policy:region" : "aws:region";
       assertOk(await project.pulumi(["config", "set", regionKey, "us-east-1"]), "config set region");
       assertOk(await project.pulumi(["up", "--yes", "--skip-preview"]), "up");
-      deploy([
-        { name: "kept", workspaceId: ws.kept, writers: ["111122223333"], readers: ["444455556666"] },
-        { name: "moved", workspaceId: ws["moved-to"], writers: ["111122223333"] },
-        { name: "fresh", workspaceId: ws.fresh, writers: ["777788889999"] },
-        { name: "same", workspaceId: ws.same, writers: ["111122223333"] },
-        { name: "hidden", workspaceId: ws.hidden, writers: ["111122223333", "555566667777"], secret: true },
-      ]);
+      deploy(changed());
       const result = await project.pulumi(["preview", "--json"]);
       assertOk(result, "preview --json");
       preview = result.stdout;
@@ -234,6 +247,22 @@ for (const { door, example } of doors) {
       // The digest is bound to the region: another region is another approval.
       const elsewhere = reviewOf(["--region", "eu-west-1"]).json.resources.find((r) => r.name === "kept")!;
       assert.notEqual(elsewhere.approvedAccess, written.find((r) => r.name === "kept")!.approvedAccess);
+    });
+
+    it("a preview the requireApproval gate fails has no step for the resource: review names it, the gate's reason and the digest the gate asks for", async () => {
+      deploy(changed("broadening"));
+      const gated = await project.pulumi(["preview", "--json"]);
+      deploy(changed());
+      assert.notEqual(gated.code, 0, "the gate fails the preview");
+      keep(`${door}-gated-preview.json`, gated.stdout);
+      const asked = /set the input approvedAccess: \\?"(access-[0-9a-f]{12})\\?"/.exec(gated.stdout);
+      assert.ok(asked, `the gate's digest in the preview's JSON:\n${gated.stdout.slice(0, 4000)}`);
+      const { code, json } = reviewOf([], gated.stdout);
+      assert.equal(code, 2);
+      const keptReview = json.resources.find((r) => r.name === "kept");
+      assert.ok(keptReview, `kept is reviewed: ${json.resources.map((r) => r.name).join(", ")}`);
+      assert.equal(keptReview.approvedAccess, asked[1]);
+      assert.equal(keptReview.needsApproval, true);
     });
 
     it("exits as diff does: 2 on a broadening (default), 2 with any-change, 0 with --fail-on never", () => {
