@@ -307,6 +307,28 @@ describe("amp-policy review --preview (the built bin, on real pulumi preview --j
     const long = ampPolicy(["review", "--preview", "-", "--format", "json"], preview);
     const short = ampPolicy(["review", "--preview", "-", "--json"], preview);
     assert.equal(short.stdout, long.stdout);
+    const after = file("json-after.json", {
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Principal: { AWS: "444455556666" }, Action: "aps:QueryMetrics" }],
+    });
+    const diffJson = ampPolicy(["diff", "/dev/null", after, "--json", "--workspace", "ws-1"]);
+    assert.equal(
+      ampPolicy(["diff", "/dev/null", after, "--format", "json", "--workspace", "ws-1"]).stdout,
+      diffJson.stdout,
+    );
+    assert.deepEqual(Object.keys(JSON.parse(diffJson.stdout) as object).sort(), [
+      "added",
+      "approvedAccess",
+      "broadening",
+      "digest",
+      "gains",
+      "losses",
+      "narrowing",
+      "notes",
+      "removed",
+      "summary",
+      "unknown",
+    ]);
     const both = ampPolicy(["review", "--preview", "-", "--json", "--format", "markdown"], preview);
     assert.deepEqual(
       [both.code, both.stderr],
