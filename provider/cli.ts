@@ -5,6 +5,7 @@
  *   amp-policy diff --stack-state <file> <after> the same, against a resource's policy in `pulumi stack export`
  *   amp-policy explain <policy>                 who can do what
  *   amp-policy validate <policy>                findings, as IAM Access Analyzer's ValidatePolicy shapes them
+ *   amp-policy validate --format sarif <policy> the same as SARIF 2.1.0, for GitHub code scanning
  *
  * Exit codes: 0 fine; 2 the change broadens access (diff) or a finding at or above the threshold (validate);
  * 1 bad input or usage, with a one-line message, never a stack trace.
@@ -22,6 +23,7 @@ import {
   suppressFindings,
   validatePolicy,
 } from "./policy";
+import { sarifLog } from "./report/sarif";
 import { approvalDigest, changesAccess, partitionOf } from "./review";
 
 /** The usage text. */
@@ -54,7 +56,9 @@ Options:
                             validate: ERROR, SECURITY_WARNING (default), WARNING, SUGGESTION, never
   --ignore-finding <code>   validate only: leave out findings with this issue code (repeatable, or comma-separated);
                             an ERROR cannot be left out
-  --json                    print JSON for machines instead of text
+  --format <format>         text (default) or json; validate also sarif (SARIF 2.1.0 for GitHub code scanning,
+                            each finding at its line and column in the policy file)
+  --json                    the same as --format json
   --color, --no-color       ANSI colour (default: when standard output is a terminal and NO_COLOR is unset)
   --ascii                   plain ASCII table borders
   --help                    print this text
@@ -134,7 +138,8 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     region: values.region,
     accountId: values.account,
   };
-  const json = values.json === true;
+  const output = formatOf(command, values);
+  const json = output === "json";
   const only = (allowed: string[]): void => {
     for (const name of ["stack-state", "resource", "ignore-finding"] as const) {
       if (values[name] !== undefined && !allowed.includes(name)) {
@@ -215,7 +220,9 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
       const findings = suppressFindings(validatePolicy(text, options.workspaceId).findings, ignored);
       const threshold = failOn === "NEVER" ? -1 : FINDING_TYPES.indexOf(failOn as FindingType);
       const blocking = findings.filter((finding) => FINDING_TYPES.indexOf(finding.findingType) <= threshold);
-      if (json) {
+      if (output === "sarif") {
+        io.stdout(`${JSON.stringify(sarifLog({ path: args[0], text, findings }), null, 2)}\n`);
+      } else if (json) {
         io.stdout(`${JSON.stringify({ findings, failOn, blocking: blocking.length }, null, 2)}\n`);
       } else {
         for (const finding of findings) {
@@ -253,6 +260,7 @@ function parse(argv: readonly string[]) {
       resource: { type: "string" },
       "fail-on": { type: "string" },
       "ignore-finding": { type: "string", multiple: true },
+      format: { type: "string" },
       json: { type: "boolean" },
       color: { type: "boolean" },
       "no-color": { type: "boolean" },
@@ -265,6 +273,30 @@ function parse(argv: readonly string[]) {
     result.values.color = false;
   }
   return result;
+}
+
+/** The output formats of each command; the first is the default. */
+const OUTPUT_FORMATS: Readonly<Record<string, readonly string[]>> = {
+  diff: ["text", "json"],
+  explain: ["text", "json"],
+  validate: ["text", "json", "sarif"],
+};
+
+/** The output format `--format` (or `--json`) asks of this command. */
+function formatOf(command: string | undefined, values: { format?: string; json?: boolean }): string {
+  const allowed = OUTPUT_FORMATS[command ?? ""] ?? ["text", "json"];
+  if (values.format === undefined) {
+    return values.json === true ? "json" : allowed[0];
+  }
+  if (values.json === true && values.format !== "json") {
+    throw new CliError(`--json is --format json: it cannot go with --format ${values.format}`);
+  }
+  if (!allowed.includes(values.format)) {
+    throw new CliError(
+      `--format for ${command ?? "this command"} must be ${allowed.slice(0, -1).join(", ")} or ${allowed[allowed.length - 1]}, not "${values.format}"`,
+    );
+  }
+  return values.format;
 }
 
 /**
