@@ -284,7 +284,8 @@ const OUTPUT_FORMATS: Readonly<Record<string, readonly string[]>> = {
 
 /** The output format `--format` (or `--json`) asks of this command. */
 function formatOf(command: string | undefined, values: { format?: string; json?: boolean }): string {
-  const allowed = OUTPUT_FORMATS[command ?? ""] ?? ["text", "json"];
+  const allowed =
+    command !== undefined && Object.hasOwn(OUTPUT_FORMATS, command) ? OUTPUT_FORMATS[command] : ["text", "json"];
   if (values.format === undefined) {
     return values.json === true ? "json" : allowed[0];
   }
