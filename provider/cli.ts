@@ -5,6 +5,7 @@
  *   amp-policy diff --stack-state <file> <after> the same, against a resource's policy in `pulumi stack export`
  *   amp-policy explain <policy>                 who can do what
  *   amp-policy validate <policy>                findings, as IAM Access Analyzer's ValidatePolicy shapes them
+ *   amp-policy validate --format sarif <policy> the same as SARIF 2.1.0, for GitHub code scanning
  *   amp-policy review --preview <file>          every ResourcePolicy change of a `pulumi preview --json`
  *
  * Exit codes: 0 fine; 2 the change broadens access (diff) or a finding at or above the threshold (validate);
@@ -36,6 +37,7 @@ import {
   scopeFromConfig,
 } from "./report/preview";
 import { formatReviewText, reviewJson } from "./report/text";
+import { sarifLog } from "./report/sarif";
 import { approvalDigest, changesAccess, partitionOf } from "./review";
 
 /** The usage text. */
@@ -75,7 +77,8 @@ Options:
   --ignore-finding <code>   validate only: leave out findings with this issue code (repeatable, or comma-separated);
                             an ERROR cannot be left out
   --format <format>         text (default); json for machines; markdown (diff, review) for a pull-request
-                            comment, kept under GitHub's 65,536-character limit
+                            comment, kept under GitHub's 65,536-character limit; sarif (validate) for GitHub
+                            code scanning, SARIF 2.1.0 with each finding at its line and column in the file
   --json                    the same as --format json
   --color, --no-color       ANSI colour (default: when standard output is a terminal and NO_COLOR is unset)
   --ascii                   plain ASCII table borders
@@ -243,7 +246,9 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
       const findings = suppressFindings(validatePolicy(text, options.workspaceId).findings, ignored);
       const threshold = failOn === "NEVER" ? -1 : FINDING_TYPES.indexOf(failOn as FindingType);
       const blocking = findings.filter((finding) => FINDING_TYPES.indexOf(finding.findingType) <= threshold);
-      if (json) {
+      if (outputFormat === "sarif") {
+        io.stdout(`${JSON.stringify(sarifLog({ path: args[0], text, findings }), null, 2)}\n`);
+      } else if (json) {
         io.stdout(`${JSON.stringify({ findings, failOn, blocking: blocking.length }, null, 2)}\n`);
       } else {
         for (const finding of findings) {
@@ -341,7 +346,7 @@ function parse(argv: readonly string[]) {
 const FORMATS: Record<string, readonly string[]> = {
   diff: ["text", "json", "markdown"],
   explain: ["text", "json"],
-  validate: ["text", "json"],
+  validate: ["text", "json", "sarif"],
   review: ["text", "json", "markdown"],
 };
 

@@ -42,6 +42,11 @@ export interface ReviewSettings {
 export interface ReviewFailure {
   property: string;
   reason: string;
+  /**
+   * The reason names the property in words and says all there is to say: the engine is to print it alone, not
+   * after the property's value (a whole policy document, which the engine prints in Go map notation).
+   */
+  standalone?: boolean;
 }
 
 /** What the review of one change says: messages for the engine's log, and the gate's failure if it closes. */
@@ -326,7 +331,10 @@ export function reviewAccess(
     const reason = `policyDocument could not be reviewed: ${err instanceof Error ? err.message : String(err)}`;
     return level === "never"
       ? { diagnostics: [reason] }
-      : { diagnostics: [], failure: { property: "policyDocument", reason: `${reason} (requireApproval: ${level})` } };
+      : {
+          diagnostics: [],
+          failure: { property: "policyDocument", reason: `${reason} (requireApproval: ${level})`, standalone: true },
+        };
   }
   const digest = approvalDigest(change.digest, scope);
   const needed =
@@ -358,7 +366,7 @@ export function reviewAccess(
     `policyDocument needs approval before it is applied (requireApproval: ${needed}): ${shown.join("\n")}\n` +
     `${stale}To approve this access, review it and set the input approvedAccess: "${digest}" ` +
     "(it stops matching as soon as the policy grants anything else)";
-  return { diagnostics: [], failure: { property: "policyDocument", reason } };
+  return { diagnostics: [], failure: { property: "policyDocument", reason, standalone: true } };
 }
 
 /** The stricter of a resource's `requireApproval` and the provider's; an unknown input counts as `never`. */

@@ -19,6 +19,8 @@ import { type ReviewContext, type ReviewSettings, checkReviewInputs, reviewAcces
 export interface CheckFailure {
   property: string;
   reason: string;
+  /** The reason stands alone: the engine is to print it without the property's value (see `engineFailures`). */
+  standalone?: boolean;
 }
 
 /** The outcome of `check`. */
@@ -96,6 +98,20 @@ export async function checkResource(request: CheckRequest, logger: CheckLogger):
     }
   }
   return checked;
+}
+
+/**
+ * The failures as a door hands them to the engine. The engine prints a failure that names a property as
+ * `property <name> value <value> has a problem: <reason>`, the value in Go map notation; for the gate that value is
+ * the whole policy document, printed before the verdict and the table it already explains. A failure whose reason
+ * stands alone (it names the property in words) goes without its property, and the engine prints
+ * `resource '<name>' has a problem: <reason>`.
+ */
+export function engineFailures(failures: readonly CheckFailure[]): Array<{ property: string; reason: string }> {
+  return failures.map(({ property, reason, standalone }) => ({
+    property: standalone === true ? "" : property,
+    reason,
+  }));
 }
 
 // ---------------------------------------------------------------------------------------------------------

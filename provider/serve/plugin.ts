@@ -14,7 +14,7 @@ import * as path from "node:path";
 import type { AmpSettings } from "../aws/amp";
 import * as lifecycle from "../lifecycle";
 import { UNKNOWN } from "../policy";
-import { checkResource } from "../resource/check";
+import { checkResource, engineFailures } from "../resource/check";
 import { REVIEW_CONFIG_KEYS, type ReviewSettings, checkReviewConfig, reviewSettingsFromConfig } from "../review";
 import * as server from "./server";
 import type { PluginProvider, PropertyDiffKind, PropertyMap } from "./server";
@@ -196,7 +196,7 @@ export const ampResourcePolicyProvider: PluginProvider = {
       { olds, news, settings, secretInputs: [...ctx.secrets] },
       { warning: (message) => ctx.log("warning", message), info: (message) => ctx.log("info", message) },
     );
-    return { inputs, failures };
+    return { inputs, failures: engineFailures(failures) };
   },
 
   async diff(ctx, _id, olds, news) {

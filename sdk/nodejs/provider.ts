@@ -16,7 +16,7 @@ import * as pulumi from "@pulumi/pulumi";
 
 import * as lifecycle from "../../provider/lifecycle";
 import { redactedId, secretInputNames } from "../../provider/redact";
-import { checkResource } from "../../provider/resource/check";
+import { checkResource, engineFailures } from "../../provider/resource/check";
 import { reviewSettingsFromEnv } from "../../provider/review";
 
 /** Sends check's messages where the engine shows them (the provider's diagnostics during preview and up). */
@@ -41,7 +41,7 @@ const resourcePolicyProvider = {
       { olds, news, settings, secretInputs: secretInputNames(news) },
       checkLogger(news),
     );
-    return { inputs, failures };
+    return { inputs, failures: engineFailures(failures) };
   },
 
   async diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {

@@ -71,9 +71,15 @@ describe("the dynamic provider in cn-north-1 (AWS_REGION read when it runs), rea
       ...news(`arn:aws:iam::${ACCOUNT}:root`),
       requireApproval: "any-change",
     });
+    // The gate's failure names no property on the wire (the engine would print the whole document before it):
+    // its reason names policyDocument in words.
     assert.deepEqual(
       failures.map((f) => f.property),
-      ["policyDocument"],
+      [""],
+    );
+    assert.match(
+      failures[0].reason,
+      /^policyDocument needs approval before it is applied \(requireApproval: any-change\)/,
     );
     assert.match(failures[0].reason, /arn:aws-cn:iam::777788889999:root loses aps:RemoteWrite/);
   });

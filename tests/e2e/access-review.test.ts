@@ -137,7 +137,7 @@ describe("access review at preview: the dynamic provider (examples/access-review
     const preview = await project.pulumi(["preview"]);
     keep("dynamic-gate-preview", preview);
     assertFailed(preview, "preview of an unapproved broadening");
-    assert.match(preview.output, /resource 'access-reviewed': property policyDocument .* has a problem: /);
+    assert.match(preview.output, /resource 'access-reviewed' has a problem: policyDocument needs approval/);
     assert.match(preview.output, /policyDocument needs approval before it is applied \(requireApproval: broadening\)/);
     assert.match(preview.output, newReaderVerdict);
     assert.match(preview.output, newReaderRow);
@@ -315,7 +315,7 @@ describe("access review at preview: the resource plugin (examples/yaml)", functi
     const preview = await project.pulumi(["preview"]);
     keep("plugin-gate-preview", preview);
     assertFailed(preview, "preview of an unapproved broadening");
-    assert.match(preview.output, /resource 'policy': property policyDocument .* has a problem: /);
+    assert.match(preview.output, /resource 'policy' has a problem: policyDocument needs approval/);
     assert.match(preview.output, /policyDocument needs approval before it is applied \(requireApproval: broadening\)/);
     assert.match(preview.output, newReaderVerdict);
     assert.match(preview.output, newReaderRow);

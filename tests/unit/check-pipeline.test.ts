@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 
 import { REDACTED } from "../../provider/redact";
-import { type CheckRequest, check, checkResource } from "../../provider/resource/check";
+import { type CheckRequest, check, checkResource, engineFailures } from "../../provider/resource/check";
 import { reviewSettingsFromConfig, reviewSettingsFromEnv } from "../../provider/review";
 
 const WS = "ws-12345678-abcd-1234-abcd-123456789012";
@@ -99,5 +99,22 @@ describe("check's one pipeline (provider/resource/check.ts): validate, review, s
     );
     assert.match(result.failures[0].reason, /^AMP_POLICY_ACCOUNT_ID must be a 12-digit AWS account id/);
     assert.deepEqual(logged, []);
+  });
+
+  it("hands the engine the gate's failure without its property (the reason names policyDocument), the others with theirs", async () => {
+    const gated = await run({ news: { workspaceId: WS, policyDocument: noVersion, requireApproval: "broadening" } });
+    assert.deepEqual(
+      engineFailures(gated.result.failures),
+      gated.result.failures.map(({ reason }) => ({ property: "", reason })),
+    );
+    assert.equal(gated.result.failures.length, 1);
+    assert.equal(gated.result.failures[0].property, "policyDocument", "the typed failure still names its property");
+    assert.match(gated.result.failures[0].reason, /^policyDocument needs approval before it is applied/);
+
+    const invalid = await run({ news: { workspaceId: "ws/1", policyDocument: "{" } });
+    assert.deepEqual(
+      engineFailures(invalid.result.failures).map((f) => f.property),
+      ["workspaceId", "policyDocument"],
+    );
   });
 });
