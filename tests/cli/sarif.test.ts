@@ -354,7 +354,7 @@ describe("amp-policy validate --format sarif (the built bin, checked against the
 
     const diff = ampPolicy(["diff", "--format", "sarif", name, name]);
     assert.equal(diff.code, 1);
-    assert.match(diff.stderr, /^amp-policy: --format for diff must be text or json, not "sarif"\n$/);
+    assert.match(diff.stderr, /^amp-policy: --format for diff must be text, json or markdown, not "sarif"\n$/);
     const both = ampPolicy(["validate", "--json", "--format", "sarif", name]);
     assert.equal(both.code, 1);
     assert.match(both.stderr, /--json is --format json/);
