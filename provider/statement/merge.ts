@@ -155,9 +155,10 @@ export type OwnershipProof =
  * as "already used", or (same parameters: its first write was on a workspace without policy) replayed: either way it
  * is this resource's own write. A token never spent meets the live policy and conflicts, writing nothing.
  *
- * Assumption (documented in the README): AMP checks the client token before the policy's state, as the emulator
- * does (emulator/state.ts `idempotent`); otherwise every probe would conflict on the live policy and a re-run after
- * a crash would fail naming the Sid, which is safe (nothing is overwritten) but needs an import.
+ * Assumption (unverified against AMP): AMP checks the client token before the policy's state, and does not spend a
+ * token on a refused call, as the emulator does (emulator/state.ts `idempotent`). Were it otherwise, every probe
+ * would conflict on the live policy and a re-run after a crash would fail naming the Sid: safe (nothing is
+ * overwritten), but the statement must then be imported.
  */
 export async function proveOwnWrite(
   op: Operation,
