@@ -93,21 +93,16 @@ export async function mergeWrite(op: Operation, request: MergeRequest): Promise<
     if (plan.kind === "confirm") {
       revisionId = plan.revisionId;
     } else {
-      const put = {
-        workspaceId: op.workspaceId,
-        policyDocument: plan.document,
-        clientToken: request.putToken(expected, plan.document, spent),
-        revisionId: expected,
-      };
+      const clientToken = request.putToken(expected, plan.document, spent);
       try {
-        ({ revisionId } = await retryCall(op, (call) => op.api.putResourcePolicy(put, call)));
+        revisionId = await putPolicy(op, plan.document, clientToken, expected);
       } catch (err) {
         if (!AmpConflictError.isInstance(err)) {
           throw err;
         }
         if (err.kind === "clientToken") {
           if (spent) {
-            throw new Error(clientTokenRefused(put.clientToken, op.userClientToken, err), { cause: err });
+            throw new Error(clientTokenRefused(clientToken, op.userClientToken, err), { cause: err });
           }
           // An earlier write of this resource (since undone) spent the stable token: send one never used.
           spent = true;
@@ -167,10 +162,9 @@ export async function proveOwnWrite(
   live: LivePolicy,
 ): Promise<OwnershipProof> {
   for (const clientToken of tokens) {
-    const put = { workspaceId: op.workspaceId, policyDocument: document, clientToken, revisionId: NO_POLICY };
     let revisionId: string;
     try {
-      ({ revisionId } = await retryCall(op, (call) => op.api.putResourcePolicy(put, call)));
+      revisionId = await putPolicy(op, document, clientToken, NO_POLICY);
     } catch (err) {
       if (!AmpConflictError.isInstance(err)) {
         throw err;
@@ -187,4 +181,10 @@ export async function proveOwnWrite(
     return { kind: "ours" };
   }
   return { kind: "notOurs" };
+}
+
+/** One `PutResourcePolicy` of `document` expecting `expected` (with retries); the revision AMP answered with. */
+async function putPolicy(op: Operation, document: string, clientToken: string, expected: string): Promise<string> {
+  const put = { workspaceId: op.workspaceId, policyDocument: document, clientToken, revisionId: expected };
+  return (await retryCall(op, (call) => op.api.putResourcePolicy(put, call))).revisionId;
 }
