@@ -278,6 +278,20 @@ describe("ResourcePolicyStatement lifecycle against the AMP emulator", function 
     assert.equal(acceptedWrites().length, 0);
   });
 
+  it("fails naming the revision when the live policy cannot be read, and writes nothing", async () => {
+    writeForeign();
+    const revision = emulator.putPolicyOutOfBand(ws, "{not json");
+    const err = await createStatement(inputs("TeamA", 1)).then(
+      () => assert.fail("the create succeeded"),
+      (e: Error) => e,
+    );
+    assert.match(
+      err.message,
+      new RegExp(`live resource policy \\(revision ${revision}\\) cannot be read.*nothing was written`),
+    );
+    assert.equal(acceptedWrites().length, 0);
+  });
+
   it("fails the second of two resources with the same Sid", async () => {
     await createStatement(inputs("TeamA", 1, { __identity: "urn:pulumi:dev::one::amp:ResourcePolicyStatement::a" }));
     const err = await createStatement(
