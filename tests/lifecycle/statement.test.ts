@@ -260,6 +260,15 @@ describe("ResourcePolicyStatement lifecycle against the AMP emulator", function 
     emulator.injectFault({ kind: "drop", operation: "PutResourcePolicy", afterCommit: true });
     await removeStatement(`${ws}/TeamA`, updated.outs);
     assert.deepEqual([...statementsOf(emulator, ws).keys()], ["CentralTeam"]);
+
+    const last = await createStatement({ ...inputs("TeamB", 3), workspaceId: emulator.createWorkspace() });
+    emulator.injectFault({ kind: "drop", operation: "DeleteResourcePolicy", afterCommit: true });
+    await removeStatement(last.id, last.outs);
+    assert.equal(
+      emulator.getPolicy(last.outs.workspaceId),
+      undefined,
+      "the last statement's delete deleted the policy",
+    );
   });
 
   it("refuses to create over a foreign statement with the same Sid, naming the Sid, and writes nothing", async () => {
