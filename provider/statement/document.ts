@@ -90,7 +90,8 @@ export function onePolicy(statement: unknown): string {
 }
 
 /**
- * The one-statement policy of a `sid` and a `statement` as given (what check validates and diff compares): undefined
+ * The one-statement policy of a `sid` and a `statement` as given (what check validates and diff compares; with `sid`
+ * undefined, the statement keeps its own Sid, if any): undefined
  * for none, `UNKNOWN` for a value not known yet, the statement itself when it cannot be read (so that validation
  * reports it and comparison falls back to its text).
  */
@@ -99,7 +100,7 @@ export function onePolicyOf(sid: unknown, statement: unknown): unknown {
     return statement === undefined ? undefined : UNKNOWN;
   }
   try {
-    return onePolicy(ownStatement(typeof sid === "string" ? sid : "", statement));
+    return onePolicy(typeof sid === "string" ? ownStatement(sid, statement) : parseDocument(statement).doc);
   } catch {
     return statement;
   }
