@@ -313,6 +313,34 @@ describe("ResourcePolicyStatement lifecycle against the AMP emulator", function 
     assert.equal(statementsOf(emulator, ws).size, 1);
   });
 
+  it("lets exactly one of two concurrent creates of the same Sid succeed; the other names the Sid", async () => {
+    writeForeign();
+    const results = await Promise.allSettled(
+      ["one", "two"].map((stack) =>
+        createStatement(inputs("TeamA", 1, { __identity: `urn:pulumi:dev::${stack}::amp:ResourcePolicyStatement::a` })),
+      ),
+    );
+    assert.deepEqual(results.map((r) => r.status).sort(), ["fulfilled", "rejected"]);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected")!;
+    assert.match(String(failed.reason), /Sid "TeamA" already exists/);
+    assert.deepEqual([...statementsOf(emulator, ws).keys()], ["CentralTeam", "TeamA"]);
+  });
+
+  it("waits out another owner's delete of the policy (DELETING) and creates where there is none", async () => {
+    const other = await createStatement(inputs("Other", 2));
+    emulator.setTransitionDelay(600);
+    const deleting = removeStatement(other.id, other.outs);
+    while (emulator.getPolicy(ws)?.policyStatus !== "DELETING") {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    const { outs } = await createStatement(inputs("TeamA", 1));
+    await deleting;
+    assert.equal(outs.policyStatus, "ACTIVE");
+    assert.deepEqual([...statementsOf(emulator, ws).keys()], ["TeamA"]);
+    const last = log("PutResourcePolicy").pop()!;
+    assert.deepEqual([last.revisionId, last.statusCode], ["NO_POLICY", 202]);
+  });
+
   it("re-creates a statement destroyed earlier in the same token epoch", async () => {
     const first = await createStatement(inputs("TeamA", 1));
     await removeStatement(first.id, first.outs);
