@@ -10,7 +10,7 @@ using Pulumi.Serialization;
 namespace Pulumi.AmpResourcePolicy
 {
     /// <summary>
-    /// The provider of `ResourcePolicy`. Credentials always come from the standard AWS chain (environment variables, shared files, instance roles); they are never inputs.
+    /// The provider of `ResourcePolicy` and `ResourcePolicyStatement`. Credentials always come from the standard AWS chain (environment variables, shared files, instance roles); they are never inputs.
     /// </summary>
     [AmpResourcePolicyResourceType("pulumi:providers:amp-resource-policy")]
     public partial class Provider : global::Pulumi.ProviderResource
