@@ -9,7 +9,7 @@
  *   npm run bench -- --reuse=throughput,parallel          # take those sections from their last run instead
  *
  * Sections: economy (1a), convergence (2), throughput (4a), engine (1b, 3), engine-throughput-5 and
- * engine-throughput-20 (4b), model (5), parallel (6), recreate (7), access (8). Every section run is saved in .bench/sections/<name>.json with when it ran and the
+ * engine-throughput-20 (4b), model (5), parallel (6), recreate (7), access (8), statements (9). Every section run is saved in .bench/sections/<name>.json with when it ran and the
  * load of the machine, so that a report can gather sections measured at different times (`--reuse`).
  */
 import { execFileSync } from "node:child_process";
@@ -29,6 +29,7 @@ import { table } from "./lib/stats";
 import { benchParallelism } from "./parallel";
 import { benchPolicyModel } from "./policy-model";
 import { benchRecreate } from "./recreate";
+import { benchStatements } from "./statements";
 import { benchLifecycleThroughput } from "./throughput";
 
 // The AWS SDK's notice that its 2027 releases need Node 22, once per process: noise here.
@@ -46,6 +47,7 @@ const sectionNames = [
   "parallel",
   "recreate",
   "access",
+  "statements",
 ] as const;
 type SectionName = (typeof sectionNames)[number];
 
@@ -175,6 +177,7 @@ async function main(): Promise<void> {
       parallel: ["6. pulumi up --parallel", () => wrap(benchParallelism(options))],
       recreate: ["7. Re-creates of one resource", () => wrap(benchRecreate(options))],
       access: ["8. The access review at scale", () => wrap(benchAccessScale(options))],
+      statements: ["9. A shared workspace: statement writes", () => wrap(benchStatements(options))],
     };
   try {
     for (const name of sectionNames) {
@@ -312,7 +315,7 @@ function render(
     `Produced by \`${command}\` in ${(elapsedSeconds / 60).toFixed(1)} minutes` +
       (args.quick ? " (a smoke run: fewer sizes and runs; see `npm run bench` for the full tables)." : ".") +
       " `npm run bench -- --quick` is the smoke check (under 2 minutes); `--only=economy,convergence,throughput," +
-      "engine,engine-throughput-5,engine-throughput-20,model,parallel,recreate,access` runs some sections, and `--reuse=<sections>` takes them from their " +
+      "engine,engine-throughput-5,engine-throughput-20,model,parallel,recreate,access,statements` runs some sections, and `--reuse=<sections>` takes them from their " +
       "last run (see Machine for when each section was measured).",
     "",
     "## Machine",
@@ -355,6 +358,7 @@ function render(
   if (parts.parallel) out.push("", parts.parallel);
   if (parts.recreate) out.push("", parts.recreate);
   if (parts.access) out.push("", parts.access);
+  if (parts.statements) out.push("", parts.statements);
   // Findings written by hand from a full run's figures (why a target is missed, what would fix it).
   const notes = path.join(repoRoot, "bench", "NOTES.md");
   if (!args.quick && fs.existsSync(notes)) {

@@ -6,6 +6,15 @@ import type { LivePolicy } from "../aws/amp";
 import { messageOf } from "../errors";
 import { NO_POLICY } from "./types";
 
+/**
+ * Why a policy Pulumi did not write may be on the workspace, and what to do: ResourcePolicyStatement resources
+ * (of any stack) add their statements to the one policy of the workspace.
+ */
+const wholeOrStatements =
+  "If the workspace's policy is managed by ResourcePolicyStatement resources (one statement each, from any stack), " +
+  "a ResourcePolicy cannot manage it too: a workspace is managed whole (one ResourcePolicy) or by statements " +
+  "(ResourcePolicyStatement resources), not both";
+
 /** What to do about a policy that blocks a create and that Pulumi does not manage. */
 function unmanaged(live: LivePolicy): string {
   return (
@@ -15,7 +24,7 @@ function unmanaged(live: LivePolicy): string {
     "another; after an interrupted create of this resource that can no longer be proven its own, take it over with " +
     `revisionId: "${live.revisionId}" (or \`pulumi import\` with the plugin); for \`pulumi up --replace\` of a ` +
     "resource renamed with aliases, set the resource option deleteBeforeReplace: true. A workspace has one policy: " +
-    "declare one ResourcePolicy per workspace, in one stack"
+    `declare one ResourcePolicy per workspace, in one stack. ${wholeOrStatements}`
   );
 }
 
@@ -54,7 +63,7 @@ const adoptLivePolicy =
 export function updateConflict(live: LivePolicy | undefined, expected: string): string {
   return live === undefined
     ? "the policy was deleted outside Pulumi. Run `pulumi refresh` to record that, then `pulumi up` to create it again"
-    : `the policy was changed outside Pulumi (expected revision ${expected}, found ${live.revisionId}); nothing was written. ${adoptLivePolicy}`;
+    : `the policy was changed outside Pulumi (expected revision ${expected}, found ${live.revisionId}); nothing was written. ${adoptLivePolicy}. ${wholeOrStatements}`;
 }
 
 /** An update's write (AMP answered `revisionId`) was replaced by another writer while in flight. */

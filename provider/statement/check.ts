@@ -3,9 +3,9 @@
  * redact, log) run over the statement as a one-statement policy `{Version, Statement: [{Sid: sid, ...statement}]}`,
  * with the statement's own properties (`sid`, `statement`) validated first and every message naming them.
  */
-import { UNKNOWN, containsUnknown, parseDocument } from "../policy";
+import { UNKNOWN, parseDocument } from "../policy";
 import { type CheckFailure, type CheckLogger, type CheckRequest, checkResource } from "../resource/check";
-import { onePolicy, ownStatement } from "./document";
+import { onePolicyOf } from "./document";
 
 /** IAM's rule for a `Sid`: ASCII letters and digits. */
 const sidPattern = /^[A-Za-z0-9]+$/;
@@ -29,7 +29,7 @@ export async function checkStatement(
   const own = statementFailures(news);
   const asPolicy = (inputs: Record<string, unknown>): Record<string, unknown> => ({
     ...inputs,
-    policyDocument: onePolicyOf(inputs),
+    policyDocument: onePolicyOf(inputs.sid, inputs.statement),
   });
   const checked = await checkResource(
     {
@@ -104,19 +104,6 @@ function statementFailures(news: Record<string, unknown>): CheckFailure[] {
     );
   }
   return failures;
-}
-
-/** The one-statement policy of the inputs (the statement with its Sid), or the statement itself when unreadable. */
-function onePolicyOf(inputs: Record<string, unknown>): unknown {
-  const { sid, statement } = inputs;
-  if (statement === undefined || containsUnknown(statement) || typeof sid !== "string") {
-    return statement === undefined ? undefined : containsUnknown(statement) ? UNKNOWN : statement;
-  }
-  try {
-    return onePolicy(ownStatement(sid, statement));
-  } catch {
-    return statement;
-  }
 }
 
 /** A failure of the policy pipeline in the statement's words. */

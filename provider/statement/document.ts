@@ -5,7 +5,7 @@
  * comparison of two statements by IAM meaning.
  */
 import type { LivePolicy } from "../aws/amp";
-import { JsonNumber, parseDocument, policiesEquivalent } from "../policy";
+import { JsonNumber, UNKNOWN, containsUnknown, parseDocument, policiesEquivalent } from "../policy";
 
 /** The `Version` of a policy written where there was none. */
 const POLICY_VERSION = "2012-10-17";
@@ -71,6 +71,22 @@ export function mergedDocument(
 /** A policy of one statement, as text: what `validatePolicy`, the review and the comparison read. */
 export function onePolicy(statement: unknown): string {
   return jsonText({ Version: POLICY_VERSION, Statement: [statement] });
+}
+
+/**
+ * The one-statement policy of a `sid` and a `statement` as given (what check validates and diff compares): undefined
+ * for none, `UNKNOWN` for a value not known yet, the statement itself when it cannot be read (so that validation
+ * reports it and comparison falls back to its text).
+ */
+export function onePolicyOf(sid: unknown, statement: unknown): unknown {
+  if (statement === undefined || containsUnknown(statement) || containsUnknown(sid)) {
+    return statement === undefined ? undefined : UNKNOWN;
+  }
+  try {
+    return onePolicy(ownStatement(typeof sid === "string" ? sid : "", statement));
+  } catch {
+    return statement;
+  }
 }
 
 /** Whether two statements mean the same to IAM in `partition` (each compared as a one-statement policy). */

@@ -93,21 +93,16 @@ export async function mergeWrite(op: Operation, request: MergeRequest): Promise<
     if (plan.kind === "confirm") {
       revisionId = plan.revisionId;
     } else {
-      const put = {
-        workspaceId: op.workspaceId,
-        policyDocument: plan.document,
-        clientToken: request.putToken(expected, plan.document, spent),
-        revisionId: expected,
-      };
+      const clientToken = request.putToken(expected, plan.document, spent);
       try {
-        ({ revisionId } = await retryCall(op, (call) => op.api.putResourcePolicy(put, call)));
+        revisionId = await putPolicy(op, plan.document, clientToken, expected);
       } catch (err) {
         if (!AmpConflictError.isInstance(err)) {
           throw err;
         }
         if (err.kind === "clientToken") {
           if (spent) {
-            throw new Error(clientTokenRefused(put.clientToken, op.userClientToken, err), { cause: err });
+            throw new Error(clientTokenRefused(clientToken, op.userClientToken, err), { cause: err });
           }
           // An earlier write of this resource (since undone) spent the stable token: send one never used.
           spent = true;
@@ -155,9 +150,10 @@ export type OwnershipProof =
  * as "already used", or (same parameters: its first write was on a workspace without policy) replayed: either way it
  * is this resource's own write. A token never spent meets the live policy and conflicts, writing nothing.
  *
- * Assumption (documented in the README): AMP checks the client token before the policy's state, as the emulator
- * does (emulator/state.ts `idempotent`); otherwise every probe would conflict on the live policy and a re-run after
- * a crash would fail naming the Sid, which is safe (nothing is overwritten) but needs an import.
+ * Assumption (unverified against AMP): AMP checks the client token before the policy's state, and does not spend a
+ * token on a refused call, as the emulator does (emulator/state.ts `idempotent`). Were it otherwise, every probe
+ * would conflict on the live policy and a re-run after a crash would fail naming the Sid: safe (nothing is
+ * overwritten), but the statement must then be imported.
  */
 export async function proveOwnWrite(
   op: Operation,
@@ -166,10 +162,9 @@ export async function proveOwnWrite(
   live: LivePolicy,
 ): Promise<OwnershipProof> {
   for (const clientToken of tokens) {
-    const put = { workspaceId: op.workspaceId, policyDocument: document, clientToken, revisionId: NO_POLICY };
     let revisionId: string;
     try {
-      ({ revisionId } = await retryCall(op, (call) => op.api.putResourcePolicy(put, call)));
+      revisionId = await putPolicy(op, document, clientToken, NO_POLICY);
     } catch (err) {
       if (!AmpConflictError.isInstance(err)) {
         throw err;
@@ -186,4 +181,10 @@ export async function proveOwnWrite(
     return { kind: "ours" };
   }
   return { kind: "notOurs" };
+}
+
+/** One `PutResourcePolicy` of `document` expecting `expected` (with retries); the revision AMP answered with. */
+async function putPolicy(op: Operation, document: string, clientToken: string, expected: string): Promise<string> {
+  const put = { workspaceId: op.workspaceId, policyDocument: document, clientToken, revisionId: expected };
+  return (await retryCall(op, (call) => op.api.putResourcePolicy(put, call))).revisionId;
 }

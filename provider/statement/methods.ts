@@ -5,9 +5,10 @@
  */
 import type { LivePolicy } from "../aws/amp";
 import { PolicyConflictError } from "../errors";
-import { type PolicyComparisonOptions, UNKNOWN, containsUnknown } from "../policy";
+import { type PolicyComparisonOptions, UNKNOWN } from "../policy";
 import { findPolicy } from "../resource/finder";
-import { beginOperation, derivedToken, freshToken, identityOf, wrapError } from "../resource/operation";
+import { diff } from "../resource/methods";
+import { type Operation, beginOperation, derivedToken, freshToken, identityOf, wrapError } from "../resource/operation";
 import {
   type DiffResult,
   type LifecycleContext,
@@ -20,6 +21,7 @@ import {
   liveStatements,
   mergedDocument,
   onePolicy,
+  onePolicyOf,
   ownStatement,
   statementWithSid,
   statementsEquivalent,
@@ -33,52 +35,32 @@ import { type StatementInputs, type StatementState, parseStatementId, statementI
 
 /**
  * Compares the state with new inputs, by IAM meaning in the workspace's partition (`options.partition`, default
- * `aws`). Pure: no API call. A new `workspaceId` or `sid` replaces (deleting first when neither changes, i.e. a
- * replacement the engine was asked for: the old statement and the new one have the same place); a statement with a
- * different meaning updates; a new `waitTimeoutSeconds` updates the state only; anything else is no change.
+ * `aws`): the policy's `diff` over the statement as a one-statement policy (both with the new `sid`). Pure: no API
+ * call. A new `workspaceId` or `sid` replaces (deleting first when neither changes, i.e. a replacement the engine
+ * was asked for: the old statement and the new one have the same place); a statement with a different meaning
+ * updates; a new `waitTimeoutSeconds` updates the state only; anything else is no change.
  */
 export function diffStatement(
   olds: Record<string, unknown>,
   news: Record<string, unknown>,
   options: PolicyComparisonOptions = {},
 ): DiffResult {
-  const replaces: string[] = [];
-  const diffs: string[] = [];
-  for (const key of ["workspaceId", "sid"]) {
-    if (news[key] === UNKNOWN || olds[key] !== news[key]) {
-      replaces.push(key);
-      diffs.push(key);
-    }
-  }
-  if (statementChanged(olds, news, options)) {
-    diffs.push("statement");
-  }
-  if (news.waitTimeoutSeconds === UNKNOWN || olds.waitTimeoutSeconds !== news.waitTimeoutSeconds) {
-    diffs.push("waitTimeoutSeconds");
-  }
-  const samePlace = [news.workspaceId, news.sid].includes(UNKNOWN) || replaces.length === 0;
-  return { changes: diffs.length > 0, replaces, diffs, deleteBeforeReplace: samePlace };
-}
-
-/** Whether the new statement means something else than the old one (any unknown, or unreadable, counts as a change). */
-function statementChanged(
-  olds: Record<string, unknown>,
-  news: Record<string, unknown>,
-  options: PolicyComparisonOptions,
-): boolean {
-  if (olds.statement === undefined || containsUnknown(news.statement) || typeof news.sid !== "string") {
-    return true;
-  }
-  try {
-    const sid = news.sid;
-    return !statementsEquivalent(
-      ownStatement(sid, olds.statement),
-      ownStatement(sid, news.statement),
-      options.partition,
-    );
-  } catch {
-    return true;
-  }
+  const asPolicy = (inputs: Record<string, unknown>) => ({
+    ...inputs,
+    policyDocument: onePolicyOf(news.sid, inputs.statement),
+  });
+  const policy = diff(asPolicy(olds), asPolicy(news), options);
+  const sidChanged = news.sid === UNKNOWN || olds.sid !== news.sid;
+  const named = policy.diffs.map((key) => (key === "policyDocument" ? "statement" : key));
+  const moved = named.filter((key) => key === "workspaceId");
+  const sid = sidChanged ? ["sid"] : [];
+  const diffs = [...moved, ...sid, ...named.filter((key) => key !== "workspaceId")];
+  return {
+    changes: diffs.length > 0,
+    replaces: [...moved, ...sid],
+    diffs,
+    deleteBeforeReplace: policy.deleteBeforeReplace && (news.sid === UNKNOWN || !sidChanged),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -94,12 +76,7 @@ export async function createStatement(
   inputs: StatementInputs,
   context: LifecycleContext = {},
 ): Promise<{ id: string; outs: StatementState }> {
-  const { workspaceId, sid } = inputs;
-  const op = beginOperation(
-    `creating statement "${sid}" of the resource policy for AMP workspace ${workspaceId}`,
-    inputs,
-    context,
-  );
+  const { op, workspaceId, sid } = beginStatement("creating", undefined, inputs, context);
   try {
     const own = ownStatement(sid, inputs.statement);
     const ownText = jsonText(own);
@@ -149,13 +126,7 @@ export async function readStatement(
   state: Partial<StatementState>,
   context: LifecycleContext = {},
 ): Promise<{ id?: string; props?: StatementState; inputs?: StatementInputs }> {
-  const { workspaceId, sid } =
-    state.workspaceId && state.sid ? { workspaceId: state.workspaceId, sid: state.sid } : parseStatementId(id);
-  const op = beginOperation(
-    `reading statement "${sid}" of the resource policy for AMP workspace ${workspaceId}`,
-    { ...state, workspaceId },
-    context,
-  );
+  const { op, workspaceId, sid } = beginStatement("reading", id, state, context);
   let live: LivePolicy | undefined;
   let existing: unknown;
   try {
@@ -199,12 +170,7 @@ export async function updateStatement(
   if (kept !== undefined) {
     return { outs: kept };
   }
-  const { workspaceId, sid } = news;
-  const op = beginOperation(
-    `updating statement "${sid}" of the resource policy for AMP workspace ${workspaceId}`,
-    news,
-    context,
-  );
+  const { op, workspaceId, sid } = beginStatement("updating", undefined, news, context);
   try {
     const own = ownStatement(sid, news.statement);
     const before = ownStatement(sid, olds.statement);
@@ -257,11 +223,8 @@ function keptOutputs(
   news: StatementInputs,
   options: PolicyComparisonOptions,
 ): StatementState | undefined {
-  if (
-    olds.sid !== news.sid ||
-    statementChanged(olds, news as unknown as Record<string, unknown>, options) ||
-    !olds.revisionId
-  ) {
+  const changed = diffStatement(olds, news as unknown as Record<string, unknown>, options).diffs;
+  if (changed.some((key) => key !== "waitTimeoutSeconds") || !olds.revisionId) {
     return undefined;
   }
   return statementOutputs(news, { policyStatus: olds.policyStatus || "ACTIVE", revisionId: olds.revisionId });
@@ -280,13 +243,7 @@ export async function removeStatement(
   state: Partial<StatementState>,
   context: LifecycleContext = {},
 ): Promise<void> {
-  const { workspaceId, sid } =
-    state.workspaceId && state.sid ? { workspaceId: state.workspaceId, sid: state.sid } : parseStatementId(id);
-  const op = beginOperation(
-    `deleting statement "${sid}" of the resource policy for AMP workspace ${workspaceId}`,
-    { ...state, workspaceId },
-    context,
-  );
+  const { op, workspaceId, sid } = beginStatement("deleting", id, state, context);
   try {
     const before = state.statement === undefined ? undefined : ownStatement(sid, state.statement);
     const identity = identityOf(state, context);
@@ -317,6 +274,24 @@ export async function removeStatement(
 
 // ---------------------------------------------------------------------------------------------------------
 // outcomes
+
+/**
+ * Starts the operation `verb` (creating, reading, ...) on a statement: its workspace and Sid from the inputs (or
+ * state), else from the id `<workspaceId>/<sid>` (an import, or a state without them).
+ */
+function beginStatement(
+  verb: string,
+  id: string | undefined,
+  inputs: Partial<StatementInputs>,
+  context: LifecycleContext,
+): { op: Operation; workspaceId: string; sid: string } {
+  const { workspaceId, sid } =
+    inputs.workspaceId && inputs.sid
+      ? { workspaceId: inputs.workspaceId, sid: inputs.sid }
+      : parseStatementId(id ?? `${inputs.workspaceId ?? ""}/${inputs.sid ?? ""}`);
+  const what = `${verb} statement "${sid}" of the resource policy for AMP workspace ${workspaceId}`;
+  return { op: beginOperation(what, { ...inputs, workspaceId }, context), workspaceId, sid };
+}
 
 /** Outputs: inputs plus status and revision, with no `undefined` anywhere. */
 function statementOutputs(
