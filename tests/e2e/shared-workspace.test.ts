@@ -83,6 +83,9 @@ describe("a shared central workspace through the real CLI (examples/central-work
 
   it("1. two source stacks `pulumi up` at the same time: both succeed, the live policy holds both statements", async () => {
     emulator.clearRequestLog();
+    // The first two writes take 15 s to apply: the two stacks' writes overlap, so that the later one meets the
+    // earlier one's policy at a revision it did not read, and must read and merge again.
+    emulator.injectFault({ kind: "latency", operation: "PutResourcePolicy", latencyMs: 15_000, count: 2 });
     const [a, b] = await Promise.all([
       teamA.pulumi(["up", "--yes", "--skip-preview"]),
       teamB.pulumi(["up", "--yes", "--skip-preview"]),
@@ -93,9 +96,9 @@ describe("a shared central workspace through the real CLI (examples/central-work
     assertOk(b, "up (team B)");
     assert.deepEqual(liveSids(emulator, ws), [`RemoteWrite${TEAM_A}`, `RemoteWrite${TEAM_B}`]);
     const puts = emulator.requestLog().filter((e) => e.operation === "PutResourcePolicy");
-    console.log(
-      `      (PutResourcePolicy calls: ${puts.length}, of which revision conflicts: ${puts.filter((p) => p.status === 409).length})`,
-    );
+    const conflicts = puts.filter((p) => p.statusCode === 409).length;
+    console.log(`      (PutResourcePolicy calls: ${puts.length}, of which revision conflicts: ${conflicts})`);
+    assert.ok(conflicts >= 1, "the two stacks' writes did not overlap: nothing was merged under a conflict");
     for (const [project, account] of [
       [teamA, TEAM_A],
       [teamB, TEAM_B],
