@@ -232,7 +232,27 @@ describe("pulumi import of one statement by <workspaceId>/<sid> through the plug
     assert.match(generated, /\n {6}sid: GrafanaQuery\n/);
   });
 
-  it("2. destroy of the imported statement removes it alone; the other statement stays as it was", async () => {
+  it("2. with the generated code added to the program, up and preview --expect-no-changes write nothing to it", async () => {
+    const generated = project.read("imported.yaml");
+    const program = project.read("Pulumi.yaml");
+    project.write(
+      "Pulumi.yaml",
+      program.replace(/^outputs:\n/m, `${generated.slice("resources:\n".length)}outputs:\n`),
+    );
+    emulator.clearRequestLog();
+    assertOk(await project.pulumi(["up", "--yes", "--skip-preview"]), "up (the program's own ResourcePolicy)");
+    assert.deepEqual(
+      emulator
+        .requestLog()
+        .filter((e) => e.operation === "PutResourcePolicy" && e.workspaceId === ws)
+        .map((e) => e.operation),
+      [],
+      "the imported statement is no change",
+    );
+    assertOk(await project.pulumi(["preview", "--expect-no-changes"]), "preview --expect-no-changes");
+  });
+
+  it("3. destroy of the imported statement removes it alone; the other statement stays as it was", async () => {
     assertOk(await project.pulumi(["state", "unprotect", "--all", "--yes"]), "unprotect");
     assertOk(await project.pulumi(["destroy", "--yes", "--skip-preview"]), "destroy");
     assert.deepEqual(liveStatements(emulator, ws), [other]);
