@@ -252,7 +252,32 @@ describe("pulumi import of one statement by <workspaceId>/<sid> through the plug
     assertOk(await project.pulumi(["preview", "--expect-no-changes"]), "preview --expect-no-changes");
   });
 
-  it("3. destroy of the imported statement removes it alone; the other statement stays as it was", async () => {
+  it("3. a statement declared in YAML as the README shows is added beside the others", async () => {
+    const program = project.read("Pulumi.yaml");
+    const declared = [
+      "  remoteWrite:",
+      "    type: amp-resource-policy:index:ResourcePolicyStatement",
+      "    properties:",
+      `      workspaceId: ${ws}`,
+      "      sid: RemoteWrite444455556666",
+      "      statement:",
+      "        fn::toJSON:",
+      "          Effect: Allow",
+      "          Principal:",
+      "            AWS: arn:aws:iam::444455556666:root",
+      "          Action: [aps:RemoteWrite]",
+      "",
+    ].join("\n");
+    project.write("Pulumi.yaml", program.replace(/^outputs:\n/m, `${declared}outputs:\n`));
+    assertOk(await project.pulumi(["up", "--yes", "--skip-preview"]), "up");
+    assert.deepEqual(
+      liveStatements(emulator, ws).map((s) => s.Sid),
+      ["CentralTeam", "GrafanaQuery", "RemoteWrite444455556666"],
+    );
+    assertOk(await project.pulumi(["preview", "--expect-no-changes"]), "preview --expect-no-changes");
+  });
+
+  it("4. destroy removes the program's statements alone; the other statement stays as it was", async () => {
     assertOk(await project.pulumi(["state", "unprotect", "--all", "--yes"]), "unprotect");
     assertOk(await project.pulumi(["destroy", "--yes", "--skip-preview"]), "destroy");
     assert.deepEqual(liveStatements(emulator, ws), [other]);

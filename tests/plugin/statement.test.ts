@@ -175,7 +175,7 @@ describe("the plugin door: ResourcePolicyStatement, dispatched by the URN's type
     assert.equal(gone.id, "", "a Sid the policy does not hold reads as gone");
   });
 
-  it("Diff: a changed sid replaces, delete-before-replace on the same workspace; a reformatted statement is no change", async () => {
+  it("Diff: a changed sid replaces, creating first (another Sid is another statement); a reformatted statement is no change", async () => {
     const state = {
       workspaceId: "ws-a",
       sid: "TeamA",
