@@ -154,7 +154,7 @@ export async function benchStatements(options: BenchOptions): Promise<{ markdown
     "",
     "Under contention the writers serialize on the policy's revision: each round one Put wins and the others " +
       "conflict, wait out its transition and merge again, so conflicts per write grow with the writers at once " +
-      "(about N/5 at N writers here), and no write is lost. 20 writers at once cannot converge faster than 20 " +
+      "(each conflict is one round lost to another writer's write), and no write is lost. 20 writers at once cannot converge faster than 20 " +
       "transitions one after another; what they add is the calls of the losers (reads while they wait, Puts " +
       "refused), which cost CPU and round trips on the same machine.",
   ].join("\n");

@@ -27,16 +27,20 @@ export async function checkStatement(
 ): Promise<{ inputs: Record<string, unknown>; failures: CheckFailure[] }> {
   const { news, olds } = request;
   const own = statementFailures(news);
+  // A secret statement's policy is built without the sid input (not secret), or redacting the statement's values
+  // would redact the Sid wherever it appears in a message ("A" in "Action"). The access digest ignores Sids.
+  const secret = request.secretInputs.includes("statement");
   const asPolicy = (inputs: Record<string, unknown>): Record<string, unknown> => ({
     ...inputs,
-    policyDocument: onePolicyOf(inputs.sid, inputs.statement),
+    policyDocument: onePolicyOf(secret ? undefined : inputs.sid, inputs.statement),
   });
   const checked = await checkResource(
     {
       ...request,
       olds: olds.statement === undefined ? olds : asPolicy(olds),
       news: asPolicy(news),
-      secretInputs: request.secretInputs.map((name) => (name === "statement" ? "policyDocument" : name)),
+      // The statement (kept in the inputs as given) for what is redacted, the policy for the review's withholding.
+      secretInputs: secret ? [...request.secretInputs, "policyDocument"] : request.secretInputs,
     },
     {
       warning: (message) => (own.length > 0 ? undefined : logger.warning(namingStatement(message))),

@@ -26,13 +26,29 @@ export function ownStatement(sid: string, statement: unknown): Record<string, un
   return own;
 }
 
-/** The statements of a live policy as AMP returned them (none when there is no policy). */
+/**
+ * The statements of a live policy as AMP returned them (none when there is no policy).
+ *
+ * @throws Error naming the revision when the live document cannot be read: nothing can be merged into it.
+ */
 export function liveStatements(live: LivePolicy | undefined): unknown[] {
   if (live === undefined) {
     return [];
   }
-  const element = parseDocument(live.policyDocument).doc.Statement;
+  const element = liveDocument(live).Statement;
   return element === undefined ? [] : Array.isArray(element) ? element : [element];
+}
+
+function liveDocument(live: LivePolicy): Readonly<Record<string, unknown>> {
+  try {
+    return parseDocument(live.policyDocument).doc;
+  } catch (err) {
+    throw new Error(
+      `the workspace's live resource policy (revision ${live.revisionId}) cannot be read as a policy document ` +
+        `(${(err as Error).message}), so no statement can be merged into it; nothing was written`,
+      { cause: err },
+    );
+  }
 }
 
 /** The statement with Sid `sid` (compared exactly, as IAM does), or undefined. */
@@ -50,7 +66,7 @@ export function mergedDocument(
   sid: string,
   own: Record<string, unknown> | undefined,
 ): string | undefined {
-  const doc = live === undefined ? { Version: POLICY_VERSION } : parseDocument(live.policyDocument).doc;
+  const doc = live === undefined ? { Version: POLICY_VERSION } : liveDocument(live);
   const others = liveStatements(live);
   const at = others.findIndex((statement) => sidOf(statement) === sid);
   const kept = others.filter((statement) => sidOf(statement) !== sid);
@@ -74,7 +90,8 @@ export function onePolicy(statement: unknown): string {
 }
 
 /**
- * The one-statement policy of a `sid` and a `statement` as given (what check validates and diff compares): undefined
+ * The one-statement policy of a `sid` and a `statement` as given (what check validates and diff compares; with `sid`
+ * undefined, the statement keeps its own Sid, if any): undefined
  * for none, `UNKNOWN` for a value not known yet, the statement itself when it cannot be read (so that validation
  * reports it and comparison falls back to its text).
  */
@@ -83,7 +100,7 @@ export function onePolicyOf(sid: unknown, statement: unknown): unknown {
     return statement === undefined ? undefined : UNKNOWN;
   }
   try {
-    return onePolicy(ownStatement(typeof sid === "string" ? sid : "", statement));
+    return onePolicy(typeof sid === "string" ? ownStatement(sid, statement) : parseDocument(statement).doc);
   } catch {
     return statement;
   }

@@ -260,6 +260,15 @@ describe("ResourcePolicyStatement lifecycle against the AMP emulator", function 
     emulator.injectFault({ kind: "drop", operation: "PutResourcePolicy", afterCommit: true });
     await removeStatement(`${ws}/TeamA`, updated.outs);
     assert.deepEqual([...statementsOf(emulator, ws).keys()], ["CentralTeam"]);
+
+    const last = await createStatement({ ...inputs("TeamB", 3), workspaceId: emulator.createWorkspace() });
+    emulator.injectFault({ kind: "drop", operation: "DeleteResourcePolicy", afterCommit: true });
+    await removeStatement(last.id, last.outs);
+    assert.equal(
+      emulator.getPolicy(last.outs.workspaceId),
+      undefined,
+      "the last statement's delete deleted the policy",
+    );
   });
 
   it("refuses to create over a foreign statement with the same Sid, naming the Sid, and writes nothing", async () => {
@@ -278,6 +287,20 @@ describe("ResourcePolicyStatement lifecycle against the AMP emulator", function 
     assert.equal(acceptedWrites().length, 0);
   });
 
+  it("fails naming the revision when the live policy cannot be read, and writes nothing", async () => {
+    writeForeign();
+    const revision = emulator.putPolicyOutOfBand(ws, "{not json");
+    const err = await createStatement(inputs("TeamA", 1)).then(
+      () => assert.fail("the create succeeded"),
+      (e: Error) => e,
+    );
+    assert.match(
+      err.message,
+      new RegExp(`live resource policy \\(revision ${revision}\\) cannot be read.*nothing was written`),
+    );
+    assert.equal(acceptedWrites().length, 0);
+  });
+
   it("fails the second of two resources with the same Sid", async () => {
     await createStatement(inputs("TeamA", 1, { __identity: "urn:pulumi:dev::one::amp:ResourcePolicyStatement::a" }));
     const err = await createStatement(
@@ -288,6 +311,34 @@ describe("ResourcePolicyStatement lifecycle against the AMP emulator", function 
     );
     assert.match(err.message, /Sid "TeamA" already exists.*means the same but is not this resource's own/);
     assert.equal(statementsOf(emulator, ws).size, 1);
+  });
+
+  it("lets exactly one of two concurrent creates of the same Sid succeed; the other names the Sid", async () => {
+    writeForeign();
+    const results = await Promise.allSettled(
+      ["one", "two"].map((stack) =>
+        createStatement(inputs("TeamA", 1, { __identity: `urn:pulumi:dev::${stack}::amp:ResourcePolicyStatement::a` })),
+      ),
+    );
+    assert.deepEqual(results.map((r) => r.status).sort(), ["fulfilled", "rejected"]);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected")!;
+    assert.match(String(failed.reason), /Sid "TeamA" already exists/);
+    assert.deepEqual([...statementsOf(emulator, ws).keys()], ["CentralTeam", "TeamA"]);
+  });
+
+  it("waits out another owner's delete of the policy (DELETING) and creates where there is none", async () => {
+    const other = await createStatement(inputs("Other", 2));
+    emulator.setTransitionDelay(600);
+    const deleting = removeStatement(other.id, other.outs);
+    while (emulator.getPolicy(ws)?.policyStatus !== "DELETING") {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    const { outs } = await createStatement(inputs("TeamA", 1));
+    await deleting;
+    assert.equal(outs.policyStatus, "ACTIVE");
+    assert.deepEqual([...statementsOf(emulator, ws).keys()], ["TeamA"]);
+    const last = log("PutResourcePolicy").pop()!;
+    assert.deepEqual([last.revisionId, last.statusCode], ["NO_POLICY", 202]);
   });
 
   it("re-creates a statement destroyed earlier in the same token epoch", async () => {

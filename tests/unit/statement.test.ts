@@ -145,6 +145,23 @@ describe("ResourcePolicyStatement: id, check, diff, preview (pure)", () => {
       );
     });
 
+    it("keeps a secret statement out of its messages, and the non-secret sid in them readable", async () => {
+      const secret = {
+        ...writer(),
+        Principal: { AWS: "arn:aws:iam::111122223333:user/alice-ops" },
+        Action: "aps:Bogus",
+      };
+      const { failures, logged } = await check(
+        { workspaceId: WS, sid: "A", statement: secret },
+        { secretInputs: ["statement"] },
+      );
+      assert.deepEqual(failures, []);
+      const text = logged.join("\n");
+      assert.doesNotMatch(text, /alice-ops|aps:Bogus/);
+      assert.match(text, /the access review of statement is withheld/);
+      assert.match(text, /statement\.Action "\[secret\]" is not a Prometheus-compatible action/, text);
+    });
+
     it("accepts values not known yet (preview)", async () => {
       const { failures } = await check({ workspaceId: WS, sid: UNKNOWN, statement: UNKNOWN });
       assert.deepEqual(failures, []);
