@@ -14,7 +14,16 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 
-import { type AccessOptions, accessChange, explainAccess, formatAccessChange, formatAccessExplanation } from "./access";
+import {
+  type AccessExplanation,
+  type AccessOptions,
+  type AccessRow,
+  type FormatOptions,
+  accessChange,
+  explainAccess,
+  formatAccessChange,
+  formatAccessExplanation,
+} from "./access";
 import {
   FINDING_TYPES,
   type FindingType,
@@ -48,7 +57,9 @@ Reviews the resource policy of an Amazon Managed Service for Prometheus (AMP) wo
 Commands:
   diff <before> <after>     who gains and who loses access from <before> to <after>
                             exit 2 when <after> allows a request <before> did not (broadening)
-  explain <policy>          who can do what: each statement as principals, actions, conditions; the digest
+  explain <policy>          who can do what: each statement as principals, actions, conditions; then the
+                            statements by Sid (who owns what, e.g. on a workspace shared by many stacks)
+                            and the digest
   validate <policy>         findings (ERROR, SECURITY_WARNING, WARNING, SUGGESTION) with their issue codes
                             exit 2 when a finding is at or above --fail-on
   review --preview <file>   every ResourcePolicy change in the output of \`pulumi preview --json\` (- for
@@ -88,6 +99,48 @@ With --workspace (and --region, --account as the provider knows them), diff and 
 approvedAccess value that approves the new access on that workspace.
 
 Exit codes: 0 no broadening / no finding at or above the threshold; 2 broadening / such findings; 1 bad input.`;
+
+/** One statement of a policy by its Sid: who owns what on a workspace whose statements many stacks own. */
+export interface StatementOwner {
+  /** The statement's Sid (the id of a `ResourcePolicyStatement` is `<workspaceId>/<sid>`), or null when it has none. */
+  sid: string | null;
+  effect: "Allow" | "Deny";
+  /** Who, as the access table shows them. */
+  principals: string[];
+  /** The Prometheus-compatible actions covered, as the access table shows them. */
+  actions: string[];
+}
+
+/** The statements of an explanation (one row each) by Sid, in Sid order; those without a Sid last, in policy order. */
+export function statementsBySid(rows: readonly AccessRow[]): StatementOwner[] {
+  const owners = rows.map((row) => ({
+    sid: row.sid === "" ? null : row.sid,
+    effect: row.effect,
+    principals: row.principals.map((p) => p.trim()),
+    actions: row.actions,
+  }));
+  const rank = (owner: StatementOwner) => (owner.sid === null ? 1 : 0);
+  return owners.sort(
+    (a, b) => rank(a) - rank(b) || (a.sid === null || b.sid === null ? 0 : a.sid < b.sid ? -1 : a.sid > b.sid ? 1 : 0),
+  );
+}
+
+/** The explanation's table, then one line per statement by Sid (when there are statements), then the digest. */
+function formatExplanationWithOwners(
+  explanation: AccessExplanation,
+  owners: readonly StatementOwner[],
+  format: FormatOptions,
+): string {
+  const text = formatAccessExplanation(explanation, format);
+  if (owners.length === 0) {
+    return text;
+  }
+  const cells = owners.map((o) => [o.sid ?? "(no Sid)", o.effect, o.principals.join(", "), o.actions.join(", ")]);
+  const widths = [0, 1, 2].map((column) => Math.max(...cells.map((row) => row[column].length)));
+  const lines = cells.map((row) => `  ${row.map((cell, i) => (i < 3 ? cell.padEnd(widths[i]) : cell)).join("  ")}`);
+  const digestAt = text.lastIndexOf("\naccess digest:");
+  return `${text.slice(0, digestAt)}\nstatements by Sid (who owns what):\n${lines.join("\n")}${text.slice(digestAt)}`;
+}
 
 /** Where the command reads and writes: the process's own streams, or a test's. */
 export interface CliIo {
@@ -215,11 +268,12 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
       expectArgs(args, 1, "explain <policy>");
       const policy = readPolicy(args[0], io);
       const explanation = explainAccess(policy, options);
+      const owners = statementsBySid(explanation.rows);
       const approval = approvalLine(explanation.digest, options, values.workspace !== undefined);
       io.stdout(
         json
-          ? `${JSON.stringify({ ...explanation, ...approval?.json }, null, 2)}\n`
-          : `${formatAccessExplanation(explanation, format)}\n${approval?.text ?? ""}`,
+          ? `${JSON.stringify({ ...explanation, statements: owners, ...approval?.json }, null, 2)}\n`
+          : `${formatExplanationWithOwners(explanation, owners, format)}\n${approval?.text ?? ""}`,
       );
       return 0;
     }

@@ -1,6 +1,8 @@
 /**
- * The plugin front door: the core lifecycle served over gRPC as the Pulumi resource plugin `amp-resource-policy`,
- * so that YAML, Python, Go and .NET programs can use `ResourcePolicy` and `pulumi import` can adopt a policy.
+ * The plugin front door: the core lifecycles served over gRPC as the Pulumi resource plugin `amp-resource-policy`,
+ * so that YAML, Python, Go and .NET programs can use `ResourcePolicy` (a workspace's whole policy) and
+ * `ResourcePolicyStatement` (one statement of it, by Sid), and `pulumi import` can adopt either. Each call is
+ * dispatched by the type in its URN to that type's lifecycle.
  *
  * Like the dynamic door (sdk/nodejs/provider.ts), each method is plain values in, one lifecycle call, plain
  * values out; the wire (gRPC, Structs, secret envelopes, the engine's log) is `./server`'s. What only this door
@@ -15,14 +17,17 @@ import type { AmpSettings } from "../aws/amp";
 import * as lifecycle from "../lifecycle";
 import { UNKNOWN } from "../policy";
 import { checkResource, engineFailures } from "../resource/check";
+import * as statements from "../statement";
 import { REVIEW_CONFIG_KEYS, type ReviewSettings, checkReviewConfig, reviewSettingsFromConfig } from "../review";
 import * as server from "./server";
 import type { PluginProvider, PropertyDiffKind, PropertyMap } from "./server";
 
 /** The package name: the plugin is `pulumi-resource-amp-resource-policy`, config keys are `amp-resource-policy:*`. */
 export const PACKAGE_NAME = "amp-resource-policy";
-/** The type token of the resource. */
+/** The type token of the resource that owns a workspace's whole policy. */
 export const RESOURCE_TYPE = `${PACKAGE_NAME}:index:ResourcePolicy`;
+/** The type token of the resource that owns one statement (by Sid) of a workspace's policy. */
+export const STATEMENT_TYPE = `${PACKAGE_NAME}:index:${statements.STATEMENT_TYPE_NAME}`;
 /** The provider config keys, under `amp-resource-policy:` in stack config. */
 export const CONFIG_KEYS = ["region", "endpoint", "profile", ...REVIEW_CONFIG_KEYS] as const;
 /** The provider's settings: where AMP is, and the access review's provider-wide settings (provider/review.ts). */
@@ -173,7 +178,84 @@ const settings = (urn?: string): lifecycle.LifecycleContext => ({
   identity: urn,
 });
 
-/** The provider of `amp-resource-policy:index:ResourcePolicy`, over the core lifecycle. */
+/**
+ * What the plugin does for one resource type, over plain values: each method is one call of that type's
+ * lifecycle. The provider below owns the protocol (config, previews, detailed diffs, the engine's log).
+ */
+interface ResourceLifecycle {
+  check(
+    request: CheckRequest,
+    logger: CheckLogger,
+  ): Promise<{ inputs: PropertyMap; failures: lifecycle.CheckFailure[] }>;
+  diff(olds: PropertyMap, news: PropertyMap): lifecycle.DiffResult;
+  create(inputs: PropertyMap, urn: string): Promise<{ id: string; outs: object }>;
+  /** An import reads with no state: the id alone says what to read. */
+  read(id: string, state: PropertyMap): Promise<{ id?: string; props?: object; inputs?: object }>;
+  /** Without a call: the outputs an update will keep. */
+  previewUpdate(olds: PropertyMap, news: PropertyMap): object;
+  update(olds: PropertyMap, news: PropertyMap, urn: string): Promise<{ outs: object }>;
+  delete(id: string, props: PropertyMap, urn: string): Promise<void>;
+}
+
+type CheckRequest = Parameters<typeof checkResource>[0];
+type CheckLogger = Parameters<typeof checkResource>[1];
+
+const partition = () => ({ partition: currentReviewSettings().partition });
+
+/** `ResourcePolicy`: the workspace's whole policy; its id is the workspace id. */
+const policyLifecycle: ResourceLifecycle = {
+  check: (request, logger) => checkResource(request, logger),
+  diff: (olds, news) => lifecycle.diff(olds, news, partition()),
+  create: (inputs, urn) => lifecycle.create(inputs as unknown as lifecycle.ResourcePolicyInputs, settings(urn)),
+  read: (id, state) => lifecycle.read(id, withWorkspaceId(state, id), settings()),
+  previewUpdate: (olds, news) =>
+    lifecycle.previewUpdate(olds, news as unknown as lifecycle.ResourcePolicyInputs, partition()),
+  update: (olds, news, urn) =>
+    lifecycle.update(
+      olds as unknown as lifecycle.ResourcePolicyState,
+      news as unknown as lifecycle.ResourcePolicyInputs,
+      settings(urn),
+    ),
+  delete: (id, props, urn) => lifecycle.remove(id, withWorkspaceId(props, id), settings(urn)),
+};
+
+/** `ResourcePolicyStatement`: one statement of the workspace's policy; its id is `<workspaceId>/<sid>`. */
+const statementLifecycle: ResourceLifecycle = {
+  check: (request, logger) => statements.checkStatement(request, logger),
+  diff: (olds, news) => statements.diffStatement(olds, news, partition()),
+  create: (inputs, urn) => statements.createStatement(inputs as unknown as statements.StatementInputs, settings(urn)),
+  read: (id, state) => statements.readStatement(id, state, settings()),
+  previewUpdate: (olds, news) =>
+    statements.previewStatementUpdate(olds, news as unknown as statements.StatementInputs, partition()),
+  update: (olds, news, urn) =>
+    statements.updateStatement(
+      olds as unknown as statements.StatementState,
+      news as unknown as statements.StatementInputs,
+      settings(urn),
+    ),
+  delete: (id, props, urn) => statements.removeStatement(id, props, settings(urn)),
+};
+
+/** The lifecycle of each type token this plugin serves. */
+const lifecycles: ReadonlyMap<string, ResourceLifecycle> = new Map([
+  [RESOURCE_TYPE, policyLifecycle],
+  [STATEMENT_TYPE, statementLifecycle],
+]);
+
+/**
+ * The lifecycle of the resource a URN names (its type is the third `::` part, after the last `$` of its parents'
+ * types). A type this plugin does not serve is an error naming the types it does.
+ */
+function lifecycleOf(urn: string): ResourceLifecycle {
+  const type = urn.split("::")[2]?.split("$").pop() ?? "";
+  const found = lifecycles.get(type);
+  if (found === undefined) {
+    throw new Error(`unknown resource type ${type}: this plugin serves ${[...lifecycles.keys()].join(" and ")}`);
+  }
+  return found;
+}
+
+/** The provider of `amp-resource-policy:index:ResourcePolicy` and `...:ResourcePolicyStatement`. */
 export const ampResourcePolicyProvider: PluginProvider = {
   get version() {
     return pluginVersion();
@@ -190,53 +272,42 @@ export const ampResourcePolicyProvider: PluginProvider = {
   },
 
   async check(ctx, olds, news) {
-    assertType(ctx.urn);
-    const settings = currentReviewSettings();
-    const { inputs, failures } = await checkResource(
-      { olds, news, settings, secretInputs: [...ctx.secrets] },
+    const resource = lifecycleOf(ctx.urn);
+    const { inputs, failures } = await resource.check(
+      { olds, news, settings: currentReviewSettings(), secretInputs: [...ctx.secrets] },
       { warning: (message) => ctx.log("warning", message), info: (message) => ctx.log("info", message) },
     );
     return { inputs, failures: engineFailures(failures) };
   },
 
   async diff(ctx, _id, olds, news) {
-    assertType(ctx.urn);
-    const result = lifecycle.diff(olds, news, { partition: currentReviewSettings().partition });
+    const result = lifecycleOf(ctx.urn).diff(olds, news);
     const kinds = result.diffs.map((key) => [key, kindOf(olds, news, key, result.replaces.includes(key))]);
     return { ...result, detailedDiff: Object.fromEntries(kinds) as Record<string, PropertyDiffKind> };
   },
 
   async create(ctx, inputs, preview) {
-    assertType(ctx.urn);
+    const resource = lifecycleOf(ctx.urn);
     if (preview) {
       return { id: "", outs: previewOutputs(inputs) };
     }
-    return lifecycle.create(inputs as unknown as lifecycle.ResourcePolicyInputs, settings(ctx.urn));
+    return resource.create(inputs, ctx.urn);
   },
 
   async read(ctx, id, state) {
-    assertType(ctx.urn);
-    // An import reads with no state at all: the id is the workspace id.
-    return lifecycle.read(id, withWorkspaceId(state, id), settings());
+    return lifecycleOf(ctx.urn).read(id, state);
   },
 
   async update(ctx, _id, olds, news, preview) {
-    assertType(ctx.urn);
-    const before = olds as unknown as lifecycle.ResourcePolicyState;
-    const after = news as unknown as lifecycle.ResourcePolicyInputs;
+    const resource = lifecycleOf(ctx.urn);
     if (preview) {
-      return {
-        outs: lifecycle.previewUpdate(before, after, {
-          partition: currentReviewSettings().partition,
-        }) as unknown as PropertyMap,
-      };
+      return { outs: resource.previewUpdate(olds, news) };
     }
-    return lifecycle.update(before, after, settings(ctx.urn));
+    return resource.update(olds, news, ctx.urn);
   },
 
   async delete(ctx, id, props) {
-    assertType(ctx.urn);
-    await lifecycle.remove(id, withWorkspaceId(props, id), settings(ctx.urn));
+    await lifecycleOf(ctx.urn).delete(id, props, ctx.urn);
   },
 
   cancel() {
@@ -248,14 +319,6 @@ export const ampResourcePolicyProvider: PluginProvider = {
 function withWorkspaceId(state: PropertyMap, id: string): Partial<lifecycle.ResourcePolicyState> {
   const workspaceId = typeof state.workspaceId === "string" && state.workspaceId !== "" ? state.workspaceId : id;
   return { ...(state as Partial<lifecycle.ResourcePolicyState>), workspaceId };
-}
-
-/** Rejects a request for a type this plugin does not serve (the URN's type is its second-to-last `::` part). */
-function assertType(urn: string): void {
-  const type = urn.split("::")[2]?.split("$").pop();
-  if (type !== undefined && type !== RESOURCE_TYPE) {
-    throw new Error(`unknown resource type ${type}: this plugin serves ${RESOURCE_TYPE}`);
-  }
 }
 
 /** Starts the plugin: prints the port on stdout (the engine reads it) and serves until the engine kills it. */

@@ -113,7 +113,7 @@ function statementFailures(news: Record<string, unknown>): CheckFailure[] {
 /** A failure of the policy pipeline in the statement's words. */
 function renamed(failure: CheckFailure): CheckFailure {
   return failure.property === "policyDocument"
-    ? { property: "statement", reason: namingStatement(failure.reason) }
+    ? { ...failure, property: "statement", reason: namingStatement(failure.reason) }
     : failure;
 }
 

@@ -175,7 +175,8 @@ export class PulumiProject {
     const { parent = os.tmpdir(), pathFirst = [] } = typeof options === "string" ? { parent: options } : options;
     ensureCli();
     fs.mkdirSync(parent, { recursive: true });
-    const root = fs.mkdtempSync(path.join(parent, `amp-${example}-`));
+    // An example may be a folder of one (`central-workspace/source`): one level of temporary folder all the same.
+    const root = fs.mkdtempSync(path.join(parent, `amp-${example.replace(/[\\/]/g, "-")}-`));
     const dir = path.join(root, "program");
     fs.cpSync(path.join(repoRoot, "examples", example), dir, {
       recursive: true,

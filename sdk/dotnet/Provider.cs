@@ -10,7 +10,7 @@ using Pulumi.Serialization;
 namespace Pulumi.AmpResourcePolicy
 {
     /// <summary>
-    /// The provider of `ResourcePolicy`. Credentials always come from the standard AWS chain (environment variables, shared files, instance roles); they are never inputs.
+    /// The provider of `ResourcePolicy` and `ResourcePolicyStatement`. Credentials always come from the standard AWS chain (environment variables, shared files, instance roles); they are never inputs.
     /// </summary>
     [AmpResourcePolicyResourceType("pulumi:providers:amp-resource-policy")]
     public partial class Provider : global::Pulumi.ProviderResource
@@ -67,13 +67,13 @@ namespace Pulumi.AmpResourcePolicy
         public Input<string>? Region { get; set; }
 
         /// <summary>
-        /// The least strict access-review gate for every `ResourcePolicy` of this provider: `never` (default), `broadening` or `any-change`. A resource's own `requireApproval` may only be stricter. When a change needs approval, preview fails naming `policyDocument`, shows the access table and prints the `approvedAccess` value that approves it.
+        /// The least strict access-review gate for every `ResourcePolicy` and `ResourcePolicyStatement` of this provider: `never` (default), `broadening` or `any-change`. A resource's own `requireApproval` may only be stricter. When a change needs approval, preview fails naming `policyDocument`, shows the access table and prints the `approvedAccess` value that approves it.
         /// </summary>
         [Input("requireApproval")]
         public Input<string>? RequireApproval { get; set; }
 
         /// <summary>
-        /// Finding codes (`issueCode`) whose warnings are not shown for any `ResourcePolicy` of this provider, separated by commas (or a JSON list), besides each resource's own `suppressFindings`.
+        /// Finding codes (`issueCode`) whose warnings are not shown for any `ResourcePolicy` or `ResourcePolicyStatement` of this provider, separated by commas (or a JSON list), besides each resource's own `suppressFindings`.
         /// </summary>
         [Input("suppressFindings")]
         public Input<string>? SuppressFindings { get; set; }

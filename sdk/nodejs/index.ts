@@ -6,6 +6,12 @@
 export { ResourcePolicy, type ResourcePolicyArgs } from "./resource";
 /** The dynamic provider every `ResourcePolicy` uses (the whole export of `./provider`, so it serializes by reference). */
 export { default as resourcePolicyProvider } from "./provider";
+export { ResourcePolicyStatement, type ResourcePolicyStatementArgs } from "./statement";
+/**
+ * The dynamic provider every `ResourcePolicyStatement` uses (the whole export of `./statement-provider`, so it
+ * serializes by reference).
+ */
+export { default as resourcePolicyStatementProvider } from "./statement-provider";
 export {
   type ConditionValue,
   type PolicyDocument,
@@ -20,6 +26,7 @@ export {
   validatePolicy,
 } from "../../provider/policy";
 export type { ResourcePolicyInputs, ResourcePolicyState } from "../../provider/lifecycle";
+export type { StatementInputs, StatementState } from "../../provider/statement";
 export {
   type FindingType,
   type IssueCode,

@@ -47,8 +47,8 @@ export interface ResourcePolicyArgs {
  * The names of the arguments that are secret. The dynamic-provider server gives the provider plain values, so
  * this is how `check` knows which values to keep out of its messages.
  */
-async function secretArguments(args: ResourcePolicyArgs): Promise<string[]> {
-  const names = Object.keys(args) as Array<keyof ResourcePolicyArgs>;
+export async function secretArguments<Args extends object>(args: Args): Promise<string[]> {
+  const names = Object.keys(args) as Array<keyof Args & string>;
   const secret = await Promise.all(names.map((name) => pulumi.isSecret(pulumi.output(args[name]))));
   return names.filter((_, i) => secret[i]);
 }
@@ -59,9 +59,10 @@ const DYNAMIC_TYPE = "pulumi-nodejs:dynamic/amp:ResourcePolicy";
 /**
  * The URN the engine will give a resource named `name` of the dynamic door's type under `parent`: the resource's
  * identity, which the dynamic provider (never given a URN) mixes into its client tokens. Computed from names and
- * types only, so it resolves before registration and makes the resource depend on nothing.
+ * types only, so it resolves before registration and makes the resource depend on nothing. `ownType` is the
+ * resource's own type token (default: `ResourcePolicy`'s).
  */
-function resourceIdentity(name: string, parent: pulumi.Resource | undefined): string {
+export function resourceIdentity(name: string, parent: pulumi.Resource | undefined, ownType = DYNAMIC_TYPE): string {
   const types: string[] = [];
   for (let at = parent; at !== undefined; at = (at as { __parentResource?: pulumi.Resource }).__parentResource) {
     const type = pulumi.resourceType(at);
@@ -70,7 +71,7 @@ function resourceIdentity(name: string, parent: pulumi.Resource | undefined): st
     }
     types.unshift(type);
   }
-  types.push(DYNAMIC_TYPE);
+  types.push(ownType);
   return `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${types.join("$")}::${name}`;
 }
 

@@ -457,10 +457,55 @@ describe("amp-policy (the built bin)", function () {
           "│ Allow  │ aps:QueryMetrics │ arn:aws:iam::444455556666:root │           │ Query │",
           "│        │ aps:GetSeries    │                                │           │       │",
           "└────────┴──────────────────┴────────────────────────────────┴───────────┴───────┘",
+          "statements by Sid (who owns what):",
+          "  Query  Allow  arn:aws:iam::444455556666:root  aps:QueryMetrics, aps:GetSeries",
+          "  Write  Allow  arn:aws:iam::111122223333:root  aps:RemoteWrite",
           `access digest: ${accessDigest(WRITE_AND_QUERY)}`,
           "",
         ].join("\n"),
       );
+    });
+
+    it("lists the statements by Sid, one line each with effect, principals and actions; (no Sid) last", () => {
+      file(
+        "shared.json",
+        doc(
+          stmt({ Sid: "TeamB", Principal: { AWS: ["666677778888", "444455556666"] } }),
+          stmt({ Principal: "*", Effect: "Deny", Action: "aps:QueryMetrics" }),
+          stmt({ Sid: "TeamA", Action: ["aps:RemoteWrite", "aps:GetSeries"] }),
+        ),
+      );
+      const run = ampPolicy(["explain", "shared.json"]);
+      assert.equal(run.code, 0);
+      const lines = run.stdout.split("\n");
+      const at = lines.indexOf("statements by Sid (who owns what):");
+      assert.ok(at > 0, run.stdout);
+      assert.deepEqual(lines.slice(at + 1, at + 4), [
+        "  TeamA     Allow  arn:aws:iam::111122223333:root                                  aps:RemoteWrite, aps:GetSeries",
+        "  TeamB     Allow  arn:aws:iam::444455556666:root, arn:aws:iam::666677778888:root  aps:RemoteWrite",
+        "  (no Sid)  Deny   * (anyone)                                                      aps:QueryMetrics",
+      ]);
+      assert.match(lines[at + 4], /^access digest: /);
+    });
+
+    it("--json adds the statements by Sid and keeps rows and digest as they were", () => {
+      file("shared-json.json", doc(stmt({ Sid: "TeamA" }), stmt({ Effect: "Deny", Principal: "*" })));
+      const run = ampPolicy(["explain", "--json", "shared-json.json"]);
+      const explanation = JSON.parse(run.stdout) as {
+        rows: unknown[];
+        digest: string;
+        statements: Array<{ sid: string | null; effect: string; principals: string[]; actions: string[] }>;
+      };
+      assert.equal(run.code, 0);
+      assert.equal(explanation.rows.length, 2);
+      assert.equal(
+        explanation.digest,
+        accessDigest(doc(stmt({ Sid: "TeamA" }), stmt({ Effect: "Deny", Principal: "*" }))),
+      );
+      assert.deepEqual(explanation.statements, [
+        { sid: "TeamA", effect: "Allow", principals: ["arn:aws:iam::111122223333:root"], actions: ["aps:RemoteWrite"] },
+        { sid: null, effect: "Deny", principals: ["* (anyone)"], actions: ["aps:RemoteWrite"] },
+      ]);
     });
 
     it("prints JSON that parses", () => {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 
 import { UNKNOWN } from "../../provider/policy";
-import type { CheckRequest } from "../../provider/resource/check";
+import { type CheckRequest, engineFailures } from "../../provider/resource/check";
 import {
   OTHER_STATEMENTS_NOTE,
   checkStatement,
@@ -131,6 +131,11 @@ describe("ResourcePolicyStatement: id, check, diff, preview (pure)", () => {
       assert.equal(failures.length, 1);
       assert.equal(failures[0].property, "statement");
       assert.match(failures[0].reason, /^statement needs approval before it is applied/);
+      // The engine prints the reason alone (no statement value before it), as it does for ResourcePolicy's gate.
+      assert.deepEqual(
+        engineFailures(failures).map((f) => f.property),
+        [""],
+      );
     });
 
     it("says nothing of access when the statement only changes its wording", async () => {

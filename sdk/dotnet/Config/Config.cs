@@ -74,7 +74,7 @@ namespace Pulumi.AmpResourcePolicy
 
         private static readonly __Value<string?> _requireApproval = new __Value<string?>(() => __config.Get("requireApproval"));
         /// <summary>
-        /// The least strict access-review gate for every `ResourcePolicy` of this provider: `never` (default), `broadening` or `any-change`. A resource's own `requireApproval` may only be stricter. When a change needs approval, preview fails naming `policyDocument`, shows the access table and prints the `approvedAccess` value that approves it.
+        /// The least strict access-review gate for every `ResourcePolicy` and `ResourcePolicyStatement` of this provider: `never` (default), `broadening` or `any-change`. A resource's own `requireApproval` may only be stricter. When a change needs approval, preview fails naming `policyDocument`, shows the access table and prints the `approvedAccess` value that approves it.
         /// </summary>
         public static string? RequireApproval
         {
@@ -84,7 +84,7 @@ namespace Pulumi.AmpResourcePolicy
 
         private static readonly __Value<string?> _suppressFindings = new __Value<string?>(() => __config.Get("suppressFindings"));
         /// <summary>
-        /// Finding codes (`issueCode`) whose warnings are not shown for any `ResourcePolicy` of this provider, separated by commas (or a JSON list), besides each resource's own `suppressFindings`.
+        /// Finding codes (`issueCode`) whose warnings are not shown for any `ResourcePolicy` or `ResourcePolicyStatement` of this provider, separated by commas (or a JSON list), besides each resource's own `suppressFindings`.
         /// </summary>
         public static string? SuppressFindings
         {

@@ -23,6 +23,8 @@ func (m *module) Construct(ctx *pulumi.Context, name, typ, urn string) (r pulumi
 	switch typ {
 	case "amp-resource-policy:index:ResourcePolicy":
 		r = &ResourcePolicy{}
+	case "amp-resource-policy:index:ResourcePolicyStatement":
+		r = &ResourcePolicyStatement{}
 	default:
 		return nil, fmt.Errorf("unknown resource type: %s", typ)
 	}

@@ -11,7 +11,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// The provider of `ResourcePolicy`. Credentials always come from the standard AWS chain (environment variables, shared files, instance roles); they are never inputs.
+// The provider of `ResourcePolicy` and `ResourcePolicyStatement`. Credentials always come from the standard AWS chain (environment variables, shared files, instance roles); they are never inputs.
 type Provider struct {
 	pulumi.ProviderResourceState
 }
@@ -41,9 +41,9 @@ type providerArgs struct {
 	Profile *string `pulumi:"profile"`
 	// The AWS region of the workspaces. Default: the `AWS_REGION` environment variable, then the AWS config files.
 	Region *string `pulumi:"region"`
-	// The least strict access-review gate for every `ResourcePolicy` of this provider: `never` (default), `broadening` or `any-change`. A resource's own `requireApproval` may only be stricter. When a change needs approval, preview fails naming `policyDocument`, shows the access table and prints the `approvedAccess` value that approves it.
+	// The least strict access-review gate for every `ResourcePolicy` and `ResourcePolicyStatement` of this provider: `never` (default), `broadening` or `any-change`. A resource's own `requireApproval` may only be stricter. When a change needs approval, preview fails naming `policyDocument`, shows the access table and prints the `approvedAccess` value that approves it.
 	RequireApproval *string `pulumi:"requireApproval"`
-	// Finding codes (`issueCode`) whose warnings are not shown for any `ResourcePolicy` of this provider, separated by commas (or a JSON list), besides each resource's own `suppressFindings`.
+	// Finding codes (`issueCode`) whose warnings are not shown for any `ResourcePolicy` or `ResourcePolicyStatement` of this provider, separated by commas (or a JSON list), besides each resource's own `suppressFindings`.
 	SuppressFindings *string `pulumi:"suppressFindings"`
 }
 
@@ -57,9 +57,9 @@ type ProviderArgs struct {
 	Profile pulumi.StringPtrInput
 	// The AWS region of the workspaces. Default: the `AWS_REGION` environment variable, then the AWS config files.
 	Region pulumi.StringPtrInput
-	// The least strict access-review gate for every `ResourcePolicy` of this provider: `never` (default), `broadening` or `any-change`. A resource's own `requireApproval` may only be stricter. When a change needs approval, preview fails naming `policyDocument`, shows the access table and prints the `approvedAccess` value that approves it.
+	// The least strict access-review gate for every `ResourcePolicy` and `ResourcePolicyStatement` of this provider: `never` (default), `broadening` or `any-change`. A resource's own `requireApproval` may only be stricter. When a change needs approval, preview fails naming `policyDocument`, shows the access table and prints the `approvedAccess` value that approves it.
 	RequireApproval pulumi.StringPtrInput
-	// Finding codes (`issueCode`) whose warnings are not shown for any `ResourcePolicy` of this provider, separated by commas (or a JSON list), besides each resource's own `suppressFindings`.
+	// Finding codes (`issueCode`) whose warnings are not shown for any `ResourcePolicy` or `ResourcePolicyStatement` of this provider, separated by commas (or a JSON list), besides each resource's own `suppressFindings`.
 	SuppressFindings pulumi.StringPtrInput
 }
 

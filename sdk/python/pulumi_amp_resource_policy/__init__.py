@@ -8,6 +8,7 @@ import typing
 # Export this package's modules as members:
 from .provider import *
 from .resource_policy import *
+from .resource_policy_statement import *
 
 # Make subpackages available:
 if typing.TYPE_CHECKING:
@@ -24,7 +25,8 @@ _utilities.register(
   "mod": "index",
   "fqn": "pulumi_amp_resource_policy",
   "classes": {
-   "amp-resource-policy:index:ResourcePolicy": "ResourcePolicy"
+   "amp-resource-policy:index:ResourcePolicy": "ResourcePolicy",
+   "amp-resource-policy:index:ResourcePolicyStatement": "ResourcePolicyStatement"
   }
  }
 ]

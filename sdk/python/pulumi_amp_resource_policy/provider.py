@@ -32,8 +32,8 @@ class ProviderArgs:
         :param pulumi.Input[_builtins.str] endpoint: The AMP endpoint URL, e.g. a local emulator. Default: `AWS_ENDPOINT_URL_AMP`, then `AWS_ENDPOINT_URL`, then the AWS endpoint of the region.
         :param pulumi.Input[_builtins.str] profile: A named profile of the shared AWS config and credentials files. Default: `AWS_PROFILE`, then the default chain.
         :param pulumi.Input[_builtins.str] region: The AWS region of the workspaces. Default: the `AWS_REGION` environment variable, then the AWS config files.
-        :param pulumi.Input[_builtins.str] require_approval: The least strict access-review gate for every `ResourcePolicy` of this provider: `never` (default), `broadening` or `any-change`. A resource's own `requireApproval` may only be stricter. When a change needs approval, preview fails naming `policyDocument`, shows the access table and prints the `approvedAccess` value that approves it.
-        :param pulumi.Input[_builtins.str] suppress_findings: Finding codes (`issueCode`) whose warnings are not shown for any `ResourcePolicy` of this provider, separated by commas (or a JSON list), besides each resource's own `suppressFindings`.
+        :param pulumi.Input[_builtins.str] require_approval: The least strict access-review gate for every `ResourcePolicy` and `ResourcePolicyStatement` of this provider: `never` (default), `broadening` or `any-change`. A resource's own `requireApproval` may only be stricter. When a change needs approval, preview fails naming `policyDocument`, shows the access table and prints the `approvedAccess` value that approves it.
+        :param pulumi.Input[_builtins.str] suppress_findings: Finding codes (`issueCode`) whose warnings are not shown for any `ResourcePolicy` or `ResourcePolicyStatement` of this provider, separated by commas (or a JSON list), besides each resource's own `suppressFindings`.
         """
         if account_id is not None:
             pulumi.set(__self__, "account_id", account_id)
@@ -100,7 +100,7 @@ class ProviderArgs:
     @pulumi.getter(name="requireApproval")
     def require_approval(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The least strict access-review gate for every `ResourcePolicy` of this provider: `never` (default), `broadening` or `any-change`. A resource's own `requireApproval` may only be stricter. When a change needs approval, preview fails naming `policyDocument`, shows the access table and prints the `approvedAccess` value that approves it.
+        The least strict access-review gate for every `ResourcePolicy` and `ResourcePolicyStatement` of this provider: `never` (default), `broadening` or `any-change`. A resource's own `requireApproval` may only be stricter. When a change needs approval, preview fails naming `policyDocument`, shows the access table and prints the `approvedAccess` value that approves it.
         """
         return pulumi.get(self, "require_approval")
 
@@ -112,7 +112,7 @@ class ProviderArgs:
     @pulumi.getter(name="suppressFindings")
     def suppress_findings(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Finding codes (`issueCode`) whose warnings are not shown for any `ResourcePolicy` of this provider, separated by commas (or a JSON list), besides each resource's own `suppressFindings`.
+        Finding codes (`issueCode`) whose warnings are not shown for any `ResourcePolicy` or `ResourcePolicyStatement` of this provider, separated by commas (or a JSON list), besides each resource's own `suppressFindings`.
         """
         return pulumi.get(self, "suppress_findings")
 
@@ -135,7 +135,7 @@ class Provider(pulumi.ProviderResource):
                  suppress_findings: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
         """
-        The provider of `ResourcePolicy`. Credentials always come from the standard AWS chain (environment variables, shared files, instance roles); they are never inputs.
+        The provider of `ResourcePolicy` and `ResourcePolicyStatement`. Credentials always come from the standard AWS chain (environment variables, shared files, instance roles); they are never inputs.
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
@@ -143,8 +143,8 @@ class Provider(pulumi.ProviderResource):
         :param pulumi.Input[_builtins.str] endpoint: The AMP endpoint URL, e.g. a local emulator. Default: `AWS_ENDPOINT_URL_AMP`, then `AWS_ENDPOINT_URL`, then the AWS endpoint of the region.
         :param pulumi.Input[_builtins.str] profile: A named profile of the shared AWS config and credentials files. Default: `AWS_PROFILE`, then the default chain.
         :param pulumi.Input[_builtins.str] region: The AWS region of the workspaces. Default: the `AWS_REGION` environment variable, then the AWS config files.
-        :param pulumi.Input[_builtins.str] require_approval: The least strict access-review gate for every `ResourcePolicy` of this provider: `never` (default), `broadening` or `any-change`. A resource's own `requireApproval` may only be stricter. When a change needs approval, preview fails naming `policyDocument`, shows the access table and prints the `approvedAccess` value that approves it.
-        :param pulumi.Input[_builtins.str] suppress_findings: Finding codes (`issueCode`) whose warnings are not shown for any `ResourcePolicy` of this provider, separated by commas (or a JSON list), besides each resource's own `suppressFindings`.
+        :param pulumi.Input[_builtins.str] require_approval: The least strict access-review gate for every `ResourcePolicy` and `ResourcePolicyStatement` of this provider: `never` (default), `broadening` or `any-change`. A resource's own `requireApproval` may only be stricter. When a change needs approval, preview fails naming `policyDocument`, shows the access table and prints the `approvedAccess` value that approves it.
+        :param pulumi.Input[_builtins.str] suppress_findings: Finding codes (`issueCode`) whose warnings are not shown for any `ResourcePolicy` or `ResourcePolicyStatement` of this provider, separated by commas (or a JSON list), besides each resource's own `suppressFindings`.
         """
         ...
     @overload
@@ -153,7 +153,7 @@ class Provider(pulumi.ProviderResource):
                  args: Optional[ProviderArgs] = None,
                  opts: Optional[pulumi.ResourceOptions] = None):
         """
-        The provider of `ResourcePolicy`. Credentials always come from the standard AWS chain (environment variables, shared files, instance roles); they are never inputs.
+        The provider of `ResourcePolicy` and `ResourcePolicyStatement`. Credentials always come from the standard AWS chain (environment variables, shared files, instance roles); they are never inputs.
 
         :param str resource_name: The name of the resource.
         :param ProviderArgs args: The arguments to use to populate this resource's properties.

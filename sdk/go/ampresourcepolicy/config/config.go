@@ -31,12 +31,12 @@ func GetRegion(ctx *pulumi.Context) string {
 	return config.Get(ctx, "amp-resource-policy:region")
 }
 
-// The least strict access-review gate for every `ResourcePolicy` of this provider: `never` (default), `broadening` or `any-change`. A resource's own `requireApproval` may only be stricter. When a change needs approval, preview fails naming `policyDocument`, shows the access table and prints the `approvedAccess` value that approves it.
+// The least strict access-review gate for every `ResourcePolicy` and `ResourcePolicyStatement` of this provider: `never` (default), `broadening` or `any-change`. A resource's own `requireApproval` may only be stricter. When a change needs approval, preview fails naming `policyDocument`, shows the access table and prints the `approvedAccess` value that approves it.
 func GetRequireApproval(ctx *pulumi.Context) string {
 	return config.Get(ctx, "amp-resource-policy:requireApproval")
 }
 
-// Finding codes (`issueCode`) whose warnings are not shown for any `ResourcePolicy` of this provider, separated by commas (or a JSON list), besides each resource's own `suppressFindings`.
+// Finding codes (`issueCode`) whose warnings are not shown for any `ResourcePolicy` or `ResourcePolicyStatement` of this provider, separated by commas (or a JSON list), besides each resource's own `suppressFindings`.
 func GetSuppressFindings(ctx *pulumi.Context) string {
 	return config.Get(ctx, "amp-resource-policy:suppressFindings")
 }

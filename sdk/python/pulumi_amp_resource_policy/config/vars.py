@@ -51,14 +51,14 @@ class _ExportableConfig(types.ModuleType):
     @_builtins.property
     def require_approval(self) -> Optional[str]:
         """
-        The least strict access-review gate for every `ResourcePolicy` of this provider: `never` (default), `broadening` or `any-change`. A resource's own `requireApproval` may only be stricter. When a change needs approval, preview fails naming `policyDocument`, shows the access table and prints the `approvedAccess` value that approves it.
+        The least strict access-review gate for every `ResourcePolicy` and `ResourcePolicyStatement` of this provider: `never` (default), `broadening` or `any-change`. A resource's own `requireApproval` may only be stricter. When a change needs approval, preview fails naming `policyDocument`, shows the access table and prints the `approvedAccess` value that approves it.
         """
         return __config__.get('requireApproval')
 
     @_builtins.property
     def suppress_findings(self) -> Optional[str]:
         """
-        Finding codes (`issueCode`) whose warnings are not shown for any `ResourcePolicy` of this provider, separated by commas (or a JSON list), besides each resource's own `suppressFindings`.
+        Finding codes (`issueCode`) whose warnings are not shown for any `ResourcePolicy` or `ResourcePolicyStatement` of this provider, separated by commas (or a JSON list), besides each resource's own `suppressFindings`.
         """
         return __config__.get('suppressFindings')
 

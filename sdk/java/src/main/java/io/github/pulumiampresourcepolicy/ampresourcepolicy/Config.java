@@ -39,14 +39,14 @@ public final class Config {
         return Codegen.stringProp("region").config(config).get();
     }
 /**
- * The least strict access-review gate for every `ResourcePolicy` of this provider: `never` (default), `broadening` or `any-change`. A resource&#39;s own `requireApproval` may only be stricter. When a change needs approval, preview fails naming `policyDocument`, shows the access table and prints the `approvedAccess` value that approves it.
+ * The least strict access-review gate for every `ResourcePolicy` and `ResourcePolicyStatement` of this provider: `never` (default), `broadening` or `any-change`. A resource&#39;s own `requireApproval` may only be stricter. When a change needs approval, preview fails naming `policyDocument`, shows the access table and prints the `approvedAccess` value that approves it.
  * 
  */
     public Optional<String> requireApproval() {
         return Codegen.stringProp("requireApproval").config(config).get();
     }
 /**
- * Finding codes (`issueCode`) whose warnings are not shown for any `ResourcePolicy` of this provider, separated by commas (or a JSON list), besides each resource&#39;s own `suppressFindings`.
+ * Finding codes (`issueCode`) whose warnings are not shown for any `ResourcePolicy` or `ResourcePolicyStatement` of this provider, separated by commas (or a JSON list), besides each resource&#39;s own `suppressFindings`.
  * 
  */
     public Optional<String> suppressFindings() {

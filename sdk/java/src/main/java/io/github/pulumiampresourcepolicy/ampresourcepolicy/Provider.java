@@ -11,7 +11,7 @@ import io.github.pulumiampresourcepolicy.ampresourcepolicy.Utilities;
 import javax.annotation.Nullable;
 
 /**
- * The provider of `ResourcePolicy`. Credentials always come from the standard AWS chain (environment variables, shared files, instance roles); they are never inputs.
+ * The provider of `ResourcePolicy` and `ResourcePolicyStatement`. Credentials always come from the standard AWS chain (environment variables, shared files, instance roles); they are never inputs.
  * 
  */
 @ResourceType(type="pulumi:providers:amp-resource-policy")

@@ -76,14 +76,14 @@ public final class ProviderArgs extends com.pulumi.resources.ResourceArgs {
     }
 
     /**
-     * The least strict access-review gate for every `ResourcePolicy` of this provider: `never` (default), `broadening` or `any-change`. A resource&#39;s own `requireApproval` may only be stricter. When a change needs approval, preview fails naming `policyDocument`, shows the access table and prints the `approvedAccess` value that approves it.
+     * The least strict access-review gate for every `ResourcePolicy` and `ResourcePolicyStatement` of this provider: `never` (default), `broadening` or `any-change`. A resource&#39;s own `requireApproval` may only be stricter. When a change needs approval, preview fails naming `policyDocument`, shows the access table and prints the `approvedAccess` value that approves it.
      * 
      */
     @Import(name="requireApproval")
     private @Nullable Output<String> requireApproval;
 
     /**
-     * @return The least strict access-review gate for every `ResourcePolicy` of this provider: `never` (default), `broadening` or `any-change`. A resource&#39;s own `requireApproval` may only be stricter. When a change needs approval, preview fails naming `policyDocument`, shows the access table and prints the `approvedAccess` value that approves it.
+     * @return The least strict access-review gate for every `ResourcePolicy` and `ResourcePolicyStatement` of this provider: `never` (default), `broadening` or `any-change`. A resource&#39;s own `requireApproval` may only be stricter. When a change needs approval, preview fails naming `policyDocument`, shows the access table and prints the `approvedAccess` value that approves it.
      * 
      */
     public Optional<Output<String>> requireApproval() {
@@ -91,14 +91,14 @@ public final class ProviderArgs extends com.pulumi.resources.ResourceArgs {
     }
 
     /**
-     * Finding codes (`issueCode`) whose warnings are not shown for any `ResourcePolicy` of this provider, separated by commas (or a JSON list), besides each resource&#39;s own `suppressFindings`.
+     * Finding codes (`issueCode`) whose warnings are not shown for any `ResourcePolicy` or `ResourcePolicyStatement` of this provider, separated by commas (or a JSON list), besides each resource&#39;s own `suppressFindings`.
      * 
      */
     @Import(name="suppressFindings")
     private @Nullable Output<String> suppressFindings;
 
     /**
-     * @return Finding codes (`issueCode`) whose warnings are not shown for any `ResourcePolicy` of this provider, separated by commas (or a JSON list), besides each resource&#39;s own `suppressFindings`.
+     * @return Finding codes (`issueCode`) whose warnings are not shown for any `ResourcePolicy` or `ResourcePolicyStatement` of this provider, separated by commas (or a JSON list), besides each resource&#39;s own `suppressFindings`.
      * 
      */
     public Optional<Output<String>> suppressFindings() {
@@ -219,7 +219,7 @@ public final class ProviderArgs extends com.pulumi.resources.ResourceArgs {
         }
 
         /**
-         * @param requireApproval The least strict access-review gate for every `ResourcePolicy` of this provider: `never` (default), `broadening` or `any-change`. A resource&#39;s own `requireApproval` may only be stricter. When a change needs approval, preview fails naming `policyDocument`, shows the access table and prints the `approvedAccess` value that approves it.
+         * @param requireApproval The least strict access-review gate for every `ResourcePolicy` and `ResourcePolicyStatement` of this provider: `never` (default), `broadening` or `any-change`. A resource&#39;s own `requireApproval` may only be stricter. When a change needs approval, preview fails naming `policyDocument`, shows the access table and prints the `approvedAccess` value that approves it.
          * 
          * @return builder
          * 
@@ -230,7 +230,7 @@ public final class ProviderArgs extends com.pulumi.resources.ResourceArgs {
         }
 
         /**
-         * @param requireApproval The least strict access-review gate for every `ResourcePolicy` of this provider: `never` (default), `broadening` or `any-change`. A resource&#39;s own `requireApproval` may only be stricter. When a change needs approval, preview fails naming `policyDocument`, shows the access table and prints the `approvedAccess` value that approves it.
+         * @param requireApproval The least strict access-review gate for every `ResourcePolicy` and `ResourcePolicyStatement` of this provider: `never` (default), `broadening` or `any-change`. A resource&#39;s own `requireApproval` may only be stricter. When a change needs approval, preview fails naming `policyDocument`, shows the access table and prints the `approvedAccess` value that approves it.
          * 
          * @return builder
          * 
@@ -240,7 +240,7 @@ public final class ProviderArgs extends com.pulumi.resources.ResourceArgs {
         }
 
         /**
-         * @param suppressFindings Finding codes (`issueCode`) whose warnings are not shown for any `ResourcePolicy` of this provider, separated by commas (or a JSON list), besides each resource&#39;s own `suppressFindings`.
+         * @param suppressFindings Finding codes (`issueCode`) whose warnings are not shown for any `ResourcePolicy` or `ResourcePolicyStatement` of this provider, separated by commas (or a JSON list), besides each resource&#39;s own `suppressFindings`.
          * 
          * @return builder
          * 
@@ -251,7 +251,7 @@ public final class ProviderArgs extends com.pulumi.resources.ResourceArgs {
         }
 
         /**
-         * @param suppressFindings Finding codes (`issueCode`) whose warnings are not shown for any `ResourcePolicy` of this provider, separated by commas (or a JSON list), besides each resource&#39;s own `suppressFindings`.
+         * @param suppressFindings Finding codes (`issueCode`) whose warnings are not shown for any `ResourcePolicy` or `ResourcePolicyStatement` of this provider, separated by commas (or a JSON list), besides each resource&#39;s own `suppressFindings`.
          * 
          * @return builder
          * 
