@@ -11,6 +11,8 @@
 import { type AccessChange, type AccessOptions, accessChange } from "../access";
 import { UNKNOWN, containsUnknown } from "../policy";
 import { type ApprovalLevel, APPROVAL_LEVELS, approvalDigest, changesAccess, partitionOf } from "../review";
+import { OTHER_STATEMENTS_NOTE } from "../statement/check";
+import { onePolicyOf } from "../statement/document";
 
 // ---------------------------------------------------------------------------------------------------------
 // Types
@@ -26,11 +28,13 @@ export interface ReviewedResourceType {
    * e.g. another `pulumi-nodejs:dynamic:Resource`).
    */
   policyOf(inputs: Record<string, unknown>): { workspaceId: unknown; policyDocument: unknown } | undefined;
+  /** A note every review of this type ends with (what the review of a part of a policy cannot see). */
+  note?: string;
 }
 
 /**
- * The resource types reviewed, by type token. A policy resource of another shape (issue 17's
- * `ResourcePolicyStatement`, inputs `workspaceId`, `sid`, `statement`) is one more row here.
+ * The resource types reviewed, by type token: a whole policy (`ResourcePolicy`), and one statement of a shared
+ * workspace's policy (`ResourcePolicyStatement`), reviewed as the one-statement policy its provider's check reviews.
  */
 export const REVIEWED_TYPES: readonly ReviewedResourceType[] = [
   {
@@ -47,6 +51,15 @@ export const REVIEWED_TYPES: readonly ReviewedResourceType[] = [
       "policyDocument" in inputs
         ? { workspaceId: inputs.workspaceId, policyDocument: inputs.policyDocument }
         : undefined,
+  },
+  {
+    label: "ResourcePolicyStatement",
+    types: ["amp-resource-policy:index:ResourcePolicyStatement", "pulumi-nodejs:dynamic/amp:ResourcePolicyStatement"],
+    policyOf: (inputs) => ({
+      workspaceId: inputs.workspaceId,
+      policyDocument: onePolicyOf(inputs.sid, inputs.statement),
+    }),
+    note: OTHER_STATEMENTS_NOTE,
   },
 ];
 
@@ -375,7 +388,8 @@ export function reviewStep(
     region: scope.region,
     accountId: scope.accountId,
   });
-  const change = accessChange(before, after, options);
+  const reviewed = accessChange(before, after, options);
+  const change = row?.note === undefined ? reviewed : { ...reviewed, notes: [...reviewed.notes, row.note] };
   if (step.op === "delete") {
     return { ...base, change };
   }
@@ -392,8 +406,9 @@ export function reviewStep(
 }
 
 /**
- * A resource the preview has only an error for. The engine's message quotes the whole input before the reason
- * (`property policyDocument value {…} has a problem: <reason>`): the reason's first line is kept, and the
+ * A resource the preview has only an error for. The engine's message ends its first line with the reason
+ * (`resource '<name>' has a problem: <reason>`, with a property's value between them for failures other than the
+ * gate's): the reason's first line is kept, and the
  * digest the gate asks for when it is the gate that failed.
  */
 function failedReview(base: ResourceReview, error: string): ResourceReview {

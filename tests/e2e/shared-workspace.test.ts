@@ -83,9 +83,10 @@ describe("a shared central workspace through the real CLI (examples/central-work
 
   it("1. two source stacks `pulumi up` at the same time: both succeed, the live policy holds both statements", async () => {
     emulator.clearRequestLog();
-    // The first two writes take 15 s to apply: the two stacks' writes overlap, so that the later one meets the
+    // The first two writes take 30 s to apply (a margin for the two stacks starting up to 30 s apart on a loaded
+    // machine): the two stacks' writes overlap, so that the later one meets the
     // earlier one's policy at a revision it did not read, and must read and merge again.
-    emulator.injectFault({ kind: "latency", operation: "PutResourcePolicy", latencyMs: 15_000, count: 2 });
+    emulator.injectFault({ kind: "latency", operation: "PutResourcePolicy", latencyMs: 30_000, count: 2 });
     const [a, b] = await Promise.all([
       teamA.pulumi(["up", "--yes", "--skip-preview"]),
       teamB.pulumi(["up", "--yes", "--skip-preview"]),
