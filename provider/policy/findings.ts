@@ -475,12 +475,38 @@ function validatePrincipal(principal: unknown, at: string, findings: Findings): 
       );
       continue;
     }
-    for (const name of stringList(value, `${at}.${type}`, findings)) {
+    const names = stringList(value, `${at}.${type}`, findings);
+    for (const [index, name] of names.entries()) {
+      const path = Array.isArray(value) ? `${at}.${type}[${index}]` : `${at}.${type}`;
       if (name === "") {
         findings.add("EMPTY_VALUE", `${at}.${type}`, `${at}.${type} has an empty principal`);
+      } else if (type === "AWS" && !isAwsPrincipal(name)) {
+        const number = /^\d+(\.\d+)?e\+?\d+$/i.test(name)
+          ? ": it looks like a number written in exponent form (a YAML or JSON number loses an account id's digits): quote the account id"
+          : "";
+        findings.add(
+          "INVALID_PRINCIPAL",
+          path,
+          `${path} ${JSON.stringify(name)} is not an account id (12 digits), an IAM or STS ARN, a unique id or "*"${number}`,
+        );
       }
     }
   }
+}
+
+/**
+ * Whether IAM takes `name` as an `AWS` principal: `*`, an account id, an ARN of IAM or STS with an account, or the
+ * unique id IAM shows for a principal since deleted (AIDA…, AROA…). Anything else AMP refuses as an invalid
+ * principal when the policy is written.
+ */
+function isAwsPrincipal(name: string): boolean {
+  return (
+    name === "*" ||
+    name === UNKNOWN ||
+    /^\d{12}$/.test(name) ||
+    /^arn:aws[a-z-]*:(iam|sts)::\d{12}:.+$/.test(name) ||
+    /^A[A-Z]{3}[A-Z0-9]{12,}$/.test(name)
+  );
 }
 
 function validateCondition(condition: unknown, at: string, findings: Findings): void {

@@ -128,7 +128,7 @@ describe("the resource plugin over gRPC (bin/pulumi-resource-amp-resource-policy
 
       const wrongType = await plugin.check({
         workspaceId: "ws-1",
-        policyDocument: policyText("1"),
+        policyDocument: policyText("111122223333"),
         overwriteExisting: 1,
       });
       assert.deepEqual(

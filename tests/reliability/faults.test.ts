@@ -317,14 +317,14 @@ describe("faults: storms on each AMP call, with the real AWS SDK against the emu
               error.message.startsWith(`${verb[op]} resource policy for AMP workspace ${scene.ws}: `),
               `${label}: ${error.message}`,
             );
-            assert.match(error.message, cause[kind], label);
+            assert.match(error.message, cause[kind], `${label}: the error names the cause: ${error.message}`);
             assert.ok(error.cause !== undefined, `${label}: the cause is kept`);
             assert.ok(!PolicyConflictError.isInstance(error), `${label}: not a conflict`);
 
             // Requests abandoned at the deadline may still land; then the same operation, run again, converges.
             await quiesce(emulator);
             const hits = faulted(emulator.requestLog());
-            assert.ok(hits.length >= 1, label);
+            assert.ok(hits.length >= 1, `${label}: no call met the storm before the deadline`);
             injected.add(kind, hits.length);
             outlasted.add(kind);
             const since = emulator.requestLog().length;
