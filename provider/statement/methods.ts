@@ -143,7 +143,7 @@ export async function readStatement(
   const inputs: StatementInputs = stripUndefined({
     workspaceId,
     sid,
-    statement: keepKnown ? known : jsonText(existing),
+    statement: keepKnown ? known : recordedStatement(existing, known),
     clientToken: state.clientToken,
     waitTimeoutSeconds: state.waitTimeoutSeconds,
     requireApproval: state.requireApproval,
@@ -151,6 +151,16 @@ export async function readStatement(
     suppressFindings: state.suppressFindings,
   });
   return { id: statementId(workspaceId, sid), props: statementOutputs(inputs, live), inputs };
+}
+
+/**
+ * The live statement as a read records it: without its `Sid` (the `sid` input holds it), as an object where the
+ * state held one, else as JSON text with each number as written, so that a refresh's diff shows only what changed.
+ */
+function recordedStatement(live: unknown, known: unknown): unknown {
+  const { Sid: _sid, ...rest } = live as Record<string, unknown>;
+  const text = jsonText(rest);
+  return typeof known === "object" && known !== null ? (JSON.parse(text) as unknown) : text;
 }
 
 // ---------------------------------------------------------------------------------------------------------

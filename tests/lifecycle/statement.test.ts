@@ -434,8 +434,30 @@ describe("ResourcePolicyStatement lifecycle against the AMP emulator", function 
     assert.equal(imported.id, `${ws}/CentralTeam`);
     assert.equal(imported.inputs?.sid, "CentralTeam");
     assert.equal(imported.inputs?.workspaceId, ws);
-    assert.ok(sameMeaning(JSON.parse(imported.inputs.statement as string), foreign));
+    assert.ok(
+      sameMeaning({ Sid: "CentralTeam", ...(JSON.parse(imported.inputs.statement as string) as object) }, foreign),
+    );
+    assert.equal(
+      (JSON.parse(imported.inputs.statement as string) as { Sid?: string }).Sid,
+      undefined,
+      "an imported statement leaves its Sid to the sid input",
+    );
     assert.equal(imported.props?.revisionId, emulator.getPolicy(ws)!.revisionId);
+
+    // A refresh that meets drift records the live statement in the state's own shape (an object stays an object),
+    // without its Sid, so that the diff shows what changed and nothing else.
+    const stated = typeof outs.statement === "string" ? (JSON.parse(outs.statement) as object) : outs.statement;
+    const asObject = { ...outs, statement: stated };
+    const edited = [...statementsOf(emulator, ws).values()].map((statement) =>
+      statement.Sid === "TeamA" ? { ...statement, Action: ["aps:RemoteWrite", "aps:QueryMetrics"] } : statement,
+    );
+    writeForeign(edited);
+    const drifted = await readStatement(id, asObject);
+    assert.equal(typeof drifted.inputs?.statement, "object", "the state's object stays an object");
+    assert.deepEqual(drifted.inputs?.statement, {
+      ...(asObject.statement as Record<string, unknown>),
+      Action: ["aps:RemoteWrite", "aps:QueryMetrics"],
+    });
 
     assert.deepEqual(await readStatement(`${ws}/Nobody`, {}), {});
     emulator.deletePolicyOutOfBand(ws);
