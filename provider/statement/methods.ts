@@ -5,7 +5,7 @@
  */
 import type { LivePolicy } from "../aws/amp";
 import { PolicyConflictError } from "../errors";
-import { type PolicyComparisonOptions, UNKNOWN } from "../policy";
+import { type PolicyComparisonOptions, type PolicyStatement, UNKNOWN } from "../policy";
 import { findPolicy } from "../resource/finder";
 import { diff } from "../resource/methods";
 import { type Operation, beginOperation, derivedToken, freshToken, identityOf, wrapError } from "../resource/operation";
@@ -157,10 +157,10 @@ export async function readStatement(
  * The live statement as a read records it: without its `Sid` (the `sid` input holds it), as an object where the
  * state held one, else as JSON text with each number as written, so that a refresh's diff shows only what changed.
  */
-function recordedStatement(live: unknown, known: unknown): unknown {
+function recordedStatement(live: unknown, known: unknown): StatementInputs["statement"] {
   const { Sid: _sid, ...rest } = live as Record<string, unknown>;
   const text = jsonText(rest);
-  return typeof known === "object" && known !== null ? (JSON.parse(text) as unknown) : text;
+  return typeof known === "object" && known !== null ? (JSON.parse(text) as PolicyStatement) : text;
 }
 
 // ---------------------------------------------------------------------------------------------------------

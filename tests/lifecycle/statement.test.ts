@@ -7,7 +7,7 @@ import { AmpClient, PutResourcePolicyCommand } from "@aws-sdk/client-amp";
 import { AmpEmulator, type RequestLogEntry } from "../../emulator";
 import { PolicyConflictError } from "../../provider/errors";
 import * as lifecycle from "../../provider/lifecycle";
-import { policiesEquivalent } from "../../provider/policy";
+import { type PolicyStatement, policiesEquivalent } from "../../provider/policy";
 import {
   type StatementInputs,
   type StatementState,
@@ -446,7 +446,8 @@ describe("ResourcePolicyStatement lifecycle against the AMP emulator", function 
 
     // A refresh that meets drift records the live statement in the state's own shape (an object stays an object),
     // without its Sid, so that the diff shows what changed and nothing else.
-    const stated = typeof outs.statement === "string" ? (JSON.parse(outs.statement) as object) : outs.statement;
+    const stated: PolicyStatement =
+      typeof outs.statement === "string" ? (JSON.parse(outs.statement) as PolicyStatement) : outs.statement;
     const asObject = { ...outs, statement: stated };
     const edited = [...statementsOf(emulator, ws).values()].map((statement) =>
       statement.Sid === "TeamA" ? { ...statement, Action: ["aps:RemoteWrite", "aps:QueryMetrics"] } : statement,
@@ -455,7 +456,7 @@ describe("ResourcePolicyStatement lifecycle against the AMP emulator", function 
     const drifted = await readStatement(id, asObject);
     assert.equal(typeof drifted.inputs?.statement, "object", "the state's object stays an object");
     assert.deepEqual(drifted.inputs?.statement, {
-      ...(asObject.statement as Record<string, unknown>),
+      ...asObject.statement,
       Action: ["aps:RemoteWrite", "aps:QueryMetrics"],
     });
 
