@@ -8,8 +8,8 @@
  *   amp-policy validate --format sarif <policy> the same as SARIF 2.1.0, for GitHub code scanning
  *   amp-policy review --preview <file>          every ResourcePolicy change of a `pulumi preview --json`
  *
- * Exit codes: 0 fine; 2 the change broadens access (diff) or a finding at or above the threshold (validate);
- * 1 bad input or usage, with a one-line message, never a stack trace.
+ * Exit codes: 0 fine; 2 the change broadens access (diff, review), a change review could not review, or a finding
+ * at or above the threshold (validate); 1 bad input or usage, with a one-line message, never a stack trace.
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -98,7 +98,8 @@ Options:
 With --workspace (and --region, --account as the provider knows them), diff and explain also print the
 approvedAccess value that approves the new access on that workspace.
 
-Exit codes: 0 no broadening / no finding at or above the threshold; 2 broadening / such findings; 1 bad input.`;
+Exit codes: 0 no broadening / no finding at or above the threshold; 2 broadening / such findings (review: also a
+change it could not review, or a failed preview, unless --fail-on never); 1 bad input.`;
 
 /** One statement of a policy by its Sid: who owns what on a workspace whose statements many stacks own. */
 export interface StatementOwner {
