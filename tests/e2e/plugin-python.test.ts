@@ -152,4 +152,49 @@ describe("a Python program (examples/python) with the generated SDK, through the
     assertOk(await project.pulumi(["destroy", "--yes", "--skip-preview"]), "destroy");
     assert.ok(emulator.workspaces().every((w) => emulator.getPolicy(w.workspaceId) === undefined));
   });
+
+  it("7. ResourcePolicyStatement from Python: two statements merged beside another owner's, which destroy leaves", async () => {
+    const shared = emulator.createWorkspace({ alias: "python-shared" });
+    const foreign = {
+      Sid: "CentralTeam",
+      Effect: "Allow",
+      Principal: { AWS: "999999999999" },
+      Action: "aps:QueryMetrics",
+    };
+    emulator.putPolicyOutOfBand(shared, JSON.stringify({ Version: "2012-10-17", Statement: [foreign] }));
+    const statement = (account: string) =>
+      JSON.stringify({
+        Effect: "Allow",
+        Principal: { AWS: `arn:aws:iam::${account}:root` },
+        Action: ["aps:RemoteWrite"],
+      });
+    project.write(
+      "__main__.py",
+      [
+        "import pulumi",
+        "import pulumi_amp_resource_policy as amp",
+        "",
+        ...["111122223333", "444455556666"].map(
+          (account) =>
+            `amp.ResourcePolicyStatement("writer-${account}", workspace_id="${shared}", sid="RemoteWrite${account}", ` +
+            `statement=${JSON.stringify(statement(account))})`,
+        ),
+        "",
+      ].join("\n"),
+    );
+    assertOk(await project.pulumi(["up", "--yes", "--skip-preview"]), "up");
+    const sids = () =>
+      (JSON.parse(emulator.getPolicy(shared)!.policyDocument) as { Statement: Array<{ Sid: string }> }).Statement.map(
+        (s) => s.Sid,
+      ).sort();
+    assert.deepEqual(sids(), ["CentralTeam", "RemoteWrite111122223333", "RemoteWrite444455556666"]);
+    const ids = (await project.resources()).filter((r) => r.type.endsWith("ResourcePolicyStatement")).map((r) => r.id);
+    assert.deepEqual(ids.sort(), [`${shared}/RemoteWrite111122223333`, `${shared}/RemoteWrite444455556666`]);
+    assertOk(await project.pulumi(["preview", "--expect-no-changes"]), "preview --expect-no-changes");
+    assertOk(await project.pulumi(["destroy", "--yes", "--skip-preview"]), "destroy");
+    assert.deepEqual(sids(), ["CentralTeam"], "the other owner's statement stays");
+    assert.ok(
+      policiesEquivalent(emulator.getPolicy(shared)!.policyDocument, { Version: "2012-10-17", Statement: [foreign] }),
+    );
+  });
 });
