@@ -1,47 +1,22 @@
 import assert from "node:assert/strict";
-import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
 import { accessDigest } from "../../provider/access";
 import { reviewAccess, reviewSettingsFromEnv } from "../../provider/review";
+import { type BinRun, ensureCliBuilt, runAmpPolicy } from "../support/amp-policy-bin";
 
 const root = path.resolve(__dirname, "../..");
 const bin = path.join(root, "bin", "amp-policy");
 const WS_ARN = "arn:aws:aps:us-east-1:999988887777:workspace/ws-1";
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+type Run = BinRun;
 
 /** Runs the built bin as a user would: a separate Node process, no TTY. */
 function ampPolicy(args: string[], input?: string): Run {
-  const run = spawnSync(process.execPath, [bin, ...args], {
-    cwd: dir,
-    input,
-    encoding: "utf8",
-    env: { ...process.env, NO_COLOR: "" },
-  });
-  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
-}
-
-/** A newer source than its compiled form means the bin would run stale code: build first. */
-function ensureBuilt(): void {
-  const compiled = path.join(root, "dist", "provider", "cli.js");
-  const sources = fs
-    .readdirSync(path.join(root, "provider"), { recursive: true })
-    .map(String)
-    .filter((file) => file.endsWith(".ts"))
-    .map((file) => fs.statSync(path.join(root, "provider", file)).mtimeMs);
-  if (!fs.existsSync(compiled) || fs.statSync(compiled).mtimeMs < Math.max(...sources)) {
-    execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "tsconfig.build.json"], {
-      cwd: root,
-      stdio: "inherit",
-    });
-  }
+  return runAmpPolicy(args, { cwd: dir, input, env: { NO_COLOR: "" } });
 }
 
 let dir: string;
@@ -115,7 +90,7 @@ describe("amp-policy (the built bin)", function () {
   this.timeout(120_000);
 
   before(() => {
-    ensureBuilt();
+    ensureCliBuilt();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "amp-policy-cli-"));
     file("write.json", WRITE);
     file("write-and-query.json", WRITE_AND_QUERY);

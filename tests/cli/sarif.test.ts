@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -8,9 +7,7 @@ import Ajv from "ajv-draft-04";
 import addFormats from "ajv-formats";
 
 import { FINDING_TYPES, ISSUE_CODES } from "../../provider/policy";
-
-const root = path.resolve(__dirname, "../..");
-const bin = path.join(root, "bin", "amp-policy");
+import { type BinRun, ensureCliBuilt, runAmpPolicy } from "../support/amp-policy-bin";
 
 /**
  * The SARIF 2.1.0 JSON schema as published (OASIS; schemastore's `sarif-2.1.0-rtm.5.json`), as the npm package
@@ -18,11 +15,7 @@ const bin = path.join(root, "bin", "amp-policy");
  */
 const schemaFile = require.resolve("@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json");
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+type Run = BinRun;
 
 interface SarifResult {
   ruleId: string;
@@ -57,8 +50,7 @@ let dir: string;
 
 /** Runs the built bin as a user would: a separate Node process, no TTY. */
 function ampPolicy(args: string[], input?: string): Run {
-  const run = spawnSync(process.execPath, [bin, ...args], { cwd: dir, input, encoding: "utf8" });
-  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
+  return runAmpPolicy(args, { cwd: dir, input });
 }
 
 function file(name: string, text: string): string {
@@ -147,21 +139,7 @@ describe("amp-policy validate --format sarif (the built bin, checked against the
   before(function () {
     this.timeout(120_000);
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "amp-policy-sarif-"));
-    // A newer source than its compiled form means the bin would run stale code: build first.
-    const compiled = path.join(root, "dist", "provider", "cli.js");
-    const newest = Math.max(
-      ...fs
-        .readdirSync(path.join(root, "provider"), { recursive: true })
-        .map(String)
-        .filter((name) => name.endsWith(".ts"))
-        .map((name) => fs.statSync(path.join(root, "provider", name)).mtimeMs),
-    );
-    if (!fs.existsSync(compiled) || fs.statSync(compiled).mtimeMs < newest) {
-      execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "tsconfig.build.json"], {
-        cwd: root,
-        stdio: "inherit",
-      });
-    }
+    ensureCliBuilt();
   });
   after(() => {
     fs.rmSync(dir, { recursive: true, force: true });

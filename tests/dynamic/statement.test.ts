@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { AmpEmulator } from "../../emulator";
 import { installPackedPackage, installedDir, packageName, uninstallPackage } from "../../scripts/lib/package";
 import { DynamicProviderServer } from "../support/dynamic-server";
+import { emulatorEnv } from "../../scripts/lib/pulumi-project";
 
 // ResourcePolicyStatement through the dynamic door (issue 17): its provider serialized by the real serializer from
 // the installed package, run by the real dynamic-provider server against the emulator, beside another owner's
@@ -37,14 +38,7 @@ describe("the dynamic door of ResourcePolicyStatement: real serializer, real dyn
     text = (await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: false })).text;
     emulator = new AmpEmulator({ transitionDelayMs: 100 });
     const url = await emulator.start();
-    server = await DynamicProviderServer.start({
-      AWS_REGION: "us-east-1",
-      AWS_ENDPOINT_URL_AMP: url,
-      AWS_ENDPOINT_URL: undefined,
-      AWS_ACCESS_KEY_ID: "test",
-      AWS_SECRET_ACCESS_KEY: "test",
-      AWS_SESSION_TOKEN: undefined,
-    });
+    server = await DynamicProviderServer.start(emulatorEnv(url));
   });
   after(async () => {
     process.env = saved;

@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 
-import { repoRoot } from "../../scripts/lib/package";
 import { type EmulatedProject, type PulumiProject, assertOk, emulatedProject } from "../../scripts/lib/pulumi-project";
+import { runAmpPolicy } from "../support/amp-policy-bin";
 
 /** One ResourcePolicyStatement of a test program: its name, Sid and the accounts it lets remote-write. */
 interface StatementSpec {
@@ -77,13 +76,9 @@ function providerDigests(previewJson: string): Map<string, string> {
   return digests;
 }
 
+/** Runs the built bin as a pipeline does. */
 function ampPolicy(args: string[], input: string) {
-  const run = spawnSync(process.execPath, [`${repoRoot}/bin/amp-policy`, ...args], {
-    input,
-    encoding: "utf8",
-    env: { ...process.env, NO_COLOR: "1" },
-  });
-  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
+  return runAmpPolicy(args, { input, env: { NO_COLOR: "1" } });
 }
 
 const doors = [

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
 import { repoRoot } from "../../scripts/lib/package";
 import { type EmulatedProject, type PulumiProject, assertOk, emulatedProject } from "../../scripts/lib/pulumi-project";
+import { runAmpPolicy } from "../support/amp-policy-bin";
 
 /** One ResourcePolicy of a test program: its name, workspace, principals allowed to remote-write and query. */
 interface PolicySpec {
@@ -122,12 +122,7 @@ function providerDigests(previewJson: string, door: "dynamic" | "plugin"): Map<s
 
 /** Runs the built bin as a pipeline does: a separate Node process. */
 function ampPolicy(args: string[], input?: string) {
-  const run = spawnSync(process.execPath, [path.join(repoRoot, "bin", "amp-policy"), ...args], {
-    input,
-    encoding: "utf8",
-    env: { ...process.env, NO_COLOR: "1" },
-  });
-  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
+  return runAmpPolicy(args, { input, env: { NO_COLOR: "1" } });
 }
 
 const doors = [

@@ -4,6 +4,7 @@ import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 
 import { AmpEmulator } from "../../emulator";
 import { PluginServer } from "./support/plugin-server";
+import { emulatorEnv } from "../../scripts/lib/pulumi-project";
 
 const policy = JSON.stringify({
   Version: "2012-10-17",
@@ -26,16 +27,7 @@ describe("the engine's Cancel ends the plugin's waits at once (issue 15.13)", fu
     // A transition far longer than the test: only Cancel can end the wait in time.
     emulator = new AmpEmulator({ transitionDelayMs: 40_000 });
     const url = await emulator.start();
-    plugin = await PluginServer.start({
-      AWS_REGION: "us-east-1",
-      AWS_ENDPOINT_URL_AMP: url,
-      AWS_ENDPOINT_URL: undefined,
-      AWS_ACCESS_KEY_ID: "test",
-      AWS_SECRET_ACCESS_KEY: "test",
-      AWS_SESSION_TOKEN: undefined,
-      AWS_PROFILE: undefined,
-      PULUMI_CONFIG: undefined,
-    });
+    plugin = await PluginServer.start({ ...emulatorEnv(url), PULUMI_CONFIG: undefined });
   });
   afterEach(async () => {
     await plugin?.stop();

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 
 import { AmpEmulator } from "../../emulator";
 import { FakeEngine, PluginServer, policyUrn } from "./support/plugin-server";
+import { emulatorEnv } from "../../scripts/lib/pulumi-project";
 
 // The plugin door of issue 15 items 1 and 14, over gRPC as the engine drives it: the URN is the resource's identity
 // in the client token; a replacement onto the same workspace deletes first; an update that makes no call previews
@@ -34,19 +35,7 @@ describe("the plugin door: whose write it is, delete-before-replace, and a previ
     const url = await emulator.start();
     engine = new FakeEngine();
     await engine.start();
-    plugin = await PluginServer.start(
-      {
-        AWS_REGION: "us-east-1",
-        AWS_ENDPOINT_URL_AMP: url,
-        AWS_ENDPOINT_URL: undefined,
-        AWS_ACCESS_KEY_ID: "test",
-        AWS_SECRET_ACCESS_KEY: "test",
-        AWS_SESSION_TOKEN: undefined,
-        AWS_PROFILE: undefined,
-        PULUMI_CONFIG: undefined,
-      },
-      engine.address,
-    );
+    plugin = await PluginServer.start({ ...emulatorEnv(url), PULUMI_CONFIG: undefined }, engine.address);
   });
   after(async () => {
     await plugin?.stop();

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { AmpEmulator } from "../../emulator";
 import { policiesEquivalent } from "../../provider/policy";
 import { FakeEngine, PluginServer, policyUrn } from "./support/plugin-server";
+import { emulatorEnv } from "../../scripts/lib/pulumi-project";
 
 // ResourcePolicyStatement through the plugin (issue 17), over gRPC as the engine drives it, against the emulator:
 // the schema declares it, each call is dispatched by the URN's type, and an import reads `<workspaceId>/<sid>`
@@ -35,19 +36,7 @@ describe("the plugin door: ResourcePolicyStatement, dispatched by the URN's type
     const url = await emulator.start();
     engine = new FakeEngine();
     await engine.start();
-    plugin = await PluginServer.start(
-      {
-        AWS_REGION: "us-east-1",
-        AWS_ENDPOINT_URL_AMP: url,
-        AWS_ENDPOINT_URL: undefined,
-        AWS_ACCESS_KEY_ID: "test",
-        AWS_SECRET_ACCESS_KEY: "test",
-        AWS_SESSION_TOKEN: undefined,
-        AWS_PROFILE: undefined,
-        PULUMI_CONFIG: undefined,
-      },
-      engine.address,
-    );
+    plugin = await PluginServer.start({ ...emulatorEnv(url), PULUMI_CONFIG: undefined }, engine.address);
   });
   after(async () => {
     await plugin?.stop();
