@@ -26,7 +26,7 @@ import {
   statementWithSid,
   statementsEquivalent,
 } from "./document";
-import { type MergeOutcome, type OwnershipProof, mergeWrite, proveOwnWrite } from "./merge";
+import { type MergeOutcome, type MergeRequest, type OwnershipProof, mergeWrite, proveOwnWrite } from "./merge";
 import * as messages from "./messages";
 import { type StatementInputs, type StatementState, parseStatementId, statementId } from "./types";
 
@@ -103,8 +103,7 @@ export async function createStatement(
         return proof.kind === "ours" ? { kind: "keep" } : { kind: "confirm", revisionId: proof.revisionId };
       },
       putToken: (_expected, _document, spent) => (spent ? freshToken() : tokens[0]),
-      deleteToken: (expected) =>
-        derivedToken("statement-delete", inputs.clientToken, identity, workspaceId, sid, expected),
+      deleteToken: requestTokens("statement-create", inputs.clientToken, identity, workspaceId, sid).deleteToken,
       holds: (live) => holdsStatement(live, sid, own, context),
     });
     return { id: statementId(workspaceId, sid), outs: statementOutputs(inputs, written(outcome)) };
@@ -200,12 +199,7 @@ export async function updateStatement(
         }
         return { kind: "write", document: mergedDocument(live, sid, own)! };
       },
-      putToken: (expected, document, spent) =>
-        spent
-          ? freshToken()
-          : derivedToken("statement-update", news.clientToken, identity, workspaceId, sid, expected, document),
-      deleteToken: (expected) =>
-        derivedToken("statement-delete", news.clientToken, identity, workspaceId, sid, expected),
+      ...requestTokens("statement-update", news.clientToken, identity, workspaceId, sid),
       holds: (live) => holdsStatement(live, sid, own, context),
     });
     return { outs: statementOutputs(news, written(outcome)) };
@@ -269,12 +263,7 @@ export async function removeStatement(
         const document = mergedDocument(live, sid, undefined);
         return document === undefined ? { kind: "deletePolicy" } : { kind: "write", document };
       },
-      putToken: (expected, document, spent) =>
-        spent
-          ? freshToken()
-          : derivedToken("statement-remove", state.clientToken, identity, workspaceId, sid, expected, document),
-      deleteToken: (expected) =>
-        derivedToken("statement-delete", state.clientToken, identity, workspaceId, sid, expected),
+      ...requestTokens("statement-remove", state.clientToken, identity, workspaceId, sid),
       holds: (live) => statementWithSid(liveStatements(live), sid) === undefined,
     });
   } catch (err) {
@@ -301,6 +290,25 @@ function beginStatement(
       : parseStatementId(id ?? `${inputs.workspaceId ?? ""}/${inputs.sid ?? ""}`);
   const what = `${verb} statement "${sid}" of the resource policy for AMP workspace ${workspaceId}`;
   return { op: beginOperation(what, { ...inputs, workspaceId }, context), workspaceId, sid };
+}
+
+/**
+ * The client tokens of a merge loop's writes, derived from the request (`kind` of Put, the resource, the revision
+ * expected and, for a Put, the document): the same for a retry and for a re-run after a crash, a fresh one once the
+ * derived one is spent. Every kind of operation deletes the policy (its last statement removed) with the same token.
+ */
+function requestTokens(
+  kind: string,
+  clientToken: string | undefined,
+  identity: string | undefined,
+  workspaceId: string,
+  sid: string,
+): Pick<MergeRequest, "putToken" | "deleteToken"> {
+  return {
+    putToken: (expected, document, spent) =>
+      spent ? freshToken() : derivedToken(kind, clientToken, identity, workspaceId, sid, expected, document),
+    deleteToken: (expected) => derivedToken("statement-delete", clientToken, identity, workspaceId, sid, expected),
+  };
 }
 
 /** Outputs: inputs plus status and revision, with no `undefined` anywhere. */
