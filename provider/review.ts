@@ -369,8 +369,11 @@ export function reviewAccess(
   return { diagnostics: [], failure: { property: "policyDocument", reason, standalone: true } };
 }
 
-/** The stricter of a resource's `requireApproval` and the provider's; an unknown input counts as `never`. */
-function stricter(input: unknown, setting: ApprovalLevel | undefined): ApprovalLevel {
+/**
+ * The gate a resource gets: the stricter of its `requireApproval` and the provider's; an unknown input counts as
+ * `never`. The provider's check and `amp-policy review` both decide by it.
+ */
+export function stricter(input: unknown, setting: ApprovalLevel | undefined): ApprovalLevel {
   const own = isApprovalLevel(input) ? input : "never";
   const floor = setting ?? "never";
   return APPROVAL_LEVELS.indexOf(own) >= APPROVAL_LEVELS.indexOf(floor) ? own : floor;

@@ -10,7 +10,8 @@
  */
 import { type AccessChange, type AccessOptions, accessChange } from "../access";
 import { UNKNOWN, containsUnknown } from "../policy";
-import { type ApprovalLevel, APPROVAL_LEVELS, approvalDigest, changesAccess, partitionOf } from "../review";
+import { stripUndefined } from "../resource/types";
+import { type ApprovalLevel, APPROVAL_LEVELS, approvalDigest, changesAccess, partitionOf, stricter } from "../review";
 import { OTHER_STATEMENTS_NOTE } from "../statement/check";
 import { onePolicyOf } from "../statement/document";
 
@@ -439,13 +440,6 @@ function digestPrinted(urn: string, diagnostics: Preview["diagnostics"]): string
   return undefined;
 }
 
-/** The stricter of a resource's `requireApproval` and the provider's; anything else counts as `never`. */
-function stricter(input: unknown, setting: ApprovalLevel | undefined): ApprovalLevel {
-  const own = (APPROVAL_LEVELS as readonly unknown[]).includes(input) ? (input as ApprovalLevel) : "never";
-  const floor = setting ?? "never";
-  return APPROVAL_LEVELS.indexOf(own) >= APPROVAL_LEVELS.indexOf(floor) ? own : floor;
-}
-
 // ---------------------------------------------------------------------------------------------------------
 // The verdict of the whole review
 
@@ -464,8 +458,4 @@ export function reviewFails(review: ResourceReview, failOn: FailOn): boolean {
     return true;
   }
   return failOn === "broadening" ? review.change.broadening : changesAccess(review.change);
-}
-
-function stripUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
